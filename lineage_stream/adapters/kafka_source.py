@@ -1,0 +1,131 @@
+"""The Kafka side of the worker: topic set-up, assignment from stored offsets, batches, commits."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable, Iterable, Mapping, Sequence
+
+from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from lineage_stream.errors import RetryableError
+
+log = logging.getLogger(__name__)
+
+StoredOffsets = Callable[[Sequence[str]], Mapping[tuple[str, int], int]]
+"""Returns the next offsets recorded with the graph, by (topic, partition)."""
+
+
+def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3, timeout_s: float = 30.0) -> None:
+    """Create the topics that do not exist yet (existing ones are left as they are)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = admin.list_topics(timeout=timeout_s).topics
+    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+    if not missing:
+        return
+    for topic, future in admin.create_topics(missing, operation_timeout=timeout_s).items():
+        try:
+            future.result()
+        except KafkaException as error:
+            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+        log.info("created topic %s", topic)
+
+
+class KafkaSource:
+    """A consumer-group member that starts each assigned partition at the offset stored with the graph."""
+
+    def __init__(self, bootstrap: str, group_id: str, topics: Sequence[str], stored_offsets: StoredOffsets,
+                 *, max_message_bytes: int, extra_config: Mapping[str, object] | None = None) -> None:
+        self.topics = list(topics)
+        self._stored_offsets = stored_offsets
+        config: dict[str, object] = {
+            "bootstrap.servers": bootstrap,
+            "group.id": group_id,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            "partition.assignment.strategy": "cooperative-sticky",
+            "max.poll.interval.ms": 300_000,
+            "session.timeout.ms": 30_000,
+            "fetch.max.bytes": 64 * 1024 * 1024,
+            "max.partition.fetch.bytes": max(max_message_bytes * 2, 1024 * 1024),
+        }
+        config.update(extra_config or {})
+        self._consumer = Consumer(config)
+        self.assigned: set[tuple[str, int]] = set()
+        self._paused = False
+        self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke)
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        stored: Mapping[tuple[str, int], int] = {}
+        for attempt in range(5):
+            try:
+                stored = self._stored_offsets(self.topics)
+                break
+            except RetryableError as error:
+                log.warning("cannot read stored offsets (attempt %s): %s", attempt + 1, error)
+                time.sleep(min(2.0 ** attempt, 5.0))
+        else:
+            log.warning("starting from Kafka's committed offsets; replays are idempotent")
+        for tp in partitions:
+            next_offset = stored.get((tp.topic, tp.partition))
+            if next_offset is not None:
+                tp.offset = next_offset
+        consumer.incremental_assign(partitions)
+        if self._paused:
+            consumer.pause(partitions)
+        self.assigned.update((tp.topic, tp.partition) for tp in partitions)
+        log.info("assigned %s", sorted(self.assigned))
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        consumer.incremental_unassign(partitions)
+        self.assigned.difference_update((tp.topic, tp.partition) for tp in partitions)
+        log.info("revoked %s", sorted((tp.topic, tp.partition) for tp in partitions))
+
+    def consume(self, max_records: int, timeout_s: float) -> list[Message]:
+        return self._consumer.consume(num_messages=max_records, timeout=timeout_s)
+
+    def commit(self, next_offsets: Mapping[tuple[str, int], int]) -> None:
+        """Commit to Kafka too (for lag tools); the offsets stored in Neo4j are the source of truth."""
+        owned = [TopicPartition(t, p, o) for (t, p), o in next_offsets.items() if (t, p) in self.assigned]
+        if not owned:
+            return
+        try:
+            self._consumer.commit(offsets=owned, asynchronous=False)
+        except KafkaException as error:
+            log.warning("Kafka offset commit failed (Neo4j holds the offsets): %s", error)
+
+    def pause_all(self) -> None:
+        self._paused = True
+        self._consumer.pause([TopicPartition(t, p) for t, p in self.assigned])
+
+    def resume_all(self) -> None:
+        self._paused = False
+        self._consumer.resume([TopicPartition(t, p) for t, p in self.assigned])
+
+    def keep_alive(self) -> None:
+        """Serve group membership and rebalances while paused, without consuming anything."""
+        message = self._consumer.poll(0.2)
+        if message is not None and message.error() is None:
+            # A record fetched before the pause took effect: rewind so it is read again on resume.
+            self._consumer.seek(TopicPartition(message.topic(), message.partition(), message.offset()))
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        """Records behind the high watermark per assigned partition (unknown positions count as behind)."""
+        lags: dict[tuple[str, int], int] = {}
+        if not self.assigned:
+            return lags
+        positions = self._consumer.position([TopicPartition(t, p) for t, p in self.assigned])
+        for tp in positions:
+            low, high = self._consumer.get_watermark_offsets(tp, timeout=5.0, cached=False)
+            position = tp.offset if tp.offset != OFFSET_INVALID and tp.offset >= 0 else None
+            if position is None:
+                committed = self._consumer.committed([TopicPartition(tp.topic, tp.partition)], timeout=5.0)[0].offset
+                position = committed if committed >= 0 else low
+            lags[(tp.topic, tp.partition)] = max(high - position, 0)
+        return lags
+
+    def close(self) -> None:
+        self._consumer.close()

@@ -1,0 +1,105 @@
+"""Write planned graph batches to Neo4j: one transaction per batch, Kafka offsets inside it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from typing import Iterable, Mapping
+
+import neo4j
+from neo4j.exceptions import ClientError, DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
+
+from lineage_stream.errors import SinkUnavailable
+from lineage_stream.graph.cypher import READ_OFFSETS, SCHEMA, WRITE_ORDER
+from lineage_stream.graph.plan import GraphBatch
+from lineage_stream.settings import Neo4jSettings
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, OSError)
+
+TopicPartition = tuple[str, int]
+
+
+class BatchRejected(Exception):
+    """Neo4j refused the batch for a reason retrying will not fix (a constraint, a type error)."""
+
+
+class Neo4jSink:
+    def __init__(self, settings: Neo4jSettings, *, max_retry_time_s: float = 5.0) -> None:
+        self._database = settings.database
+        self._driver = neo4j.GraphDatabase.driver(
+            settings.uri,
+            auth=(settings.user, settings.password),
+            max_transaction_retry_time=max_retry_time_s,
+            connection_acquisition_timeout=10.0,
+        )
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jSink:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def ensure_schema(self) -> None:
+        """Create the constraints and indexes of the graph model (idempotent).
+
+        Raises:
+            SinkUnavailable: Neo4j cannot be reached.
+        """
+        try:
+            for statement in SCHEMA:
+                self._driver.execute_query(statement, database_=self._database)
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable while creating the schema: {error}") from error
+
+    def write(self, batch: GraphBatch) -> None:
+        """Apply the batch, offsets included, in one transaction.
+
+        Raises:
+            SinkUnavailable: Neo4j is down or the transaction failed transiently; nothing was committed.
+            BatchRejected: Neo4j refused a statement; nothing was committed.
+        """
+        if batch.is_empty():
+            return
+        try:
+            with self._driver.session(database=self._database) as session:
+                session.execute_write(_apply, batch)
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable: {error}") from error
+        except ClientError as error:
+            raise BatchRejected(f"{error.code}: {error.message}") from error
+
+    def stored_offsets(self, group: str, topics: Iterable[str]) -> dict[TopicPartition, int]:
+        """Next offsets recorded with the graph for ``group``, by (topic, partition).
+
+        Raises:
+            SinkUnavailable: Neo4j cannot be reached.
+        """
+        try:
+            records, _, _ = self._driver.execute_query(
+                READ_OFFSETS, group=group, topics=list(topics), database_=self._database, routing_="r"
+            )
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable while reading offsets: {error}") from error
+        return {(r["topic"], r["partition"]): r["next_offset"] for r in records}
+
+    def run_query(self, cypher: str, parameters: Mapping[str, object] | None = None) -> list[dict[str, object]]:
+        """Run a read query (for the query CLI and tests) and return plain dicts."""
+        records, _, _ = self._driver.execute_query(
+            cypher, parameters_=dict(parameters or {}), database_=self._database, routing_="r"
+        )
+        return [r.data() for r in records]
+
+
+def _apply(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> None:
+    for attribute, statement in WRITE_ORDER:
+        rows = getattr(batch, attribute)
+        if rows:
+            tx.run(statement, rows=rows).consume()
+
+
+assert {name for name, _ in WRITE_ORDER} == {f.name for f in fields(GraphBatch)}

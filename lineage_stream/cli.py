@@ -1,0 +1,152 @@
+"""``lineage-stream``: the command line. Flags fall back to ``LINEAGE_*`` environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from lineage_stream.errors import LineageStreamError
+from lineage_stream.settings import DEFAULTS, kafka_settings, neo4j_settings, worker_settings
+
+log = logging.getLogger("lineage_stream")
+
+# flag destination → environment variable it overrides
+_FLAG_ENV = {
+    "bootstrap": "LINEAGE_KAFKA_BOOTSTRAP",
+    "registry": "LINEAGE_REGISTRY_URL",
+    "topic": "LINEAGE_AVRO_TOPIC",
+    "openlineage_topics": "LINEAGE_OPENLINEAGE_TOPICS",
+    "dlq_topic": "LINEAGE_DLQ_TOPIC",
+    "group": "LINEAGE_GROUP_ID",
+    "neo4j_uri": "LINEAGE_NEO4J_URI",
+    "neo4j_user": "LINEAGE_NEO4J_USER",
+    "batch_size": "LINEAGE_BATCH_SIZE",
+    "metrics_host": "LINEAGE_METRICS_HOST",
+    "metrics_port": "LINEAGE_METRICS_PORT",
+}
+
+
+def _flag(parser: argparse.ArgumentParser, dest: str, help_text: str) -> None:
+    var = _FLAG_ENV[dest]
+    parser.add_argument(f"--{dest.replace('_', '-')}", dest=dest, default=None,
+                        help=f"{help_text} (env {var}, default {DEFAULTS[var]})")
+
+
+def _environment(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(os.environ)
+    for dest, var in _FLAG_ENV.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            env[var] = str(value)
+    return env
+
+
+def _kafka_flags(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "bootstrap", "Kafka bootstrap servers")
+    _flag(parser, "registry", "schema registry URL (Confluent-compatible API)")
+    _flag(parser, "topic", "Avro lineage topic")
+
+
+def _neo4j_flags(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "neo4j_uri", "Neo4j Bolt URI")
+    _flag(parser, "neo4j_user", "Neo4j user; the password is read from LINEAGE_NEO4J_PASSWORD only")
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    from lineage_stream.openlineage import read_openlineage_documents
+    from lineage_stream.producer import LineageProducer
+
+    kafka = kafka_settings(_environment(args))
+    with LineageProducer(kafka.bootstrap, kafka.registry_url, kafka.avro_topic) as producer:
+        for path in args.files:
+            count = 0
+            for document in read_openlineage_documents(Path(path)):
+                producer.send_openlineage(document)
+                count += 1
+            print(f"{path}: {count} event(s)")
+    print(f"published {producer.sent} event(s) to {kafka.avro_topic} (schema ID {producer.schema_id})")
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from lineage_stream.app import run_worker
+
+    settings = worker_settings(_environment(args))
+    totals = run_worker(settings, until_idle=args.until_idle, serve_metrics=not args.no_metrics)
+    print("worker: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    return 0
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from lineage_stream.adapters.neo4j_sink import Neo4jSink
+    from lineage_stream.queries import format_edges, lineage
+
+    with Neo4jSink(neo4j_settings(_environment(args))) as sink:
+        for direction in ("up", "down") if args.direction == "both" else (args.direction,):
+            edges = lineage(sink, args.namespace, args.name, direction=direction, depth=args.depth)
+            label = "upstream" if direction == "up" else "downstream"
+            print(f"{label} of {args.namespace}/{args.name} ({len(edges)} edge(s)):")
+            print("\n".join(format_edges(edges)) or "  (none)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lineage-stream", description="Live lineage graph from Kafka into Neo4j.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    from lineage_stream.infra import cli as infra_cli
+
+    infra_cli.add_parser(commands)
+    commands.choices["infra"].set_defaults(handler=infra_cli.run)
+
+    produce = commands.add_parser("produce", help="publish OpenLineage JSON/JSONL files as Avro lineage events")
+    produce.add_argument("files", nargs="+", metavar="FILE")
+    _kafka_flags(produce)
+    produce.set_defaults(handler=cmd_produce)
+
+    worker = commands.add_parser("worker", help="consume lineage events and upsert them into Neo4j")
+    _kafka_flags(worker)
+    _flag(worker, "openlineage_topics", "comma-separated OpenLineage JSON topics")
+    _flag(worker, "dlq_topic", "dead-letter topic")
+    _flag(worker, "group", "consumer group ID")
+    _flag(worker, "batch_size", "records per Neo4j transaction")
+    _flag(worker, "metrics_host", "address of the /metrics endpoint")
+    _flag(worker, "metrics_port", "port of the /metrics endpoint")
+    _neo4j_flags(worker)
+    worker.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
+    worker.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
+    worker.set_defaults(handler=cmd_worker)
+
+    query = commands.add_parser("lineage", help="print the upstream and/or downstream lineage of a dataset")
+    query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
+    query.add_argument("name", help="dataset name, e.g. analytics.public.orders")
+    query.add_argument("--direction", choices=("up", "down", "both"), default="both")
+    query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
+    _neo4j_flags(query)
+    query.set_defaults(handler=cmd_lineage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except LineageStreamError as error:
+        print(f"lineage-stream: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

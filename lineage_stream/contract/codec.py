@@ -1,0 +1,172 @@
+"""Conversion between ``LineageEvent`` and the Avro record of the contract."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from lineage_stream.model import (
+    Dataset,
+    EventKind,
+    FieldLineage,
+    InputField,
+    Job,
+    LineageEvent,
+    ParentRun,
+    Run,
+    RunState,
+    SchemaField,
+    Symlink,
+    Transformation,
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+Record = dict[str, Any]
+
+
+def event_to_record(event: LineageEvent) -> Record:
+    return {
+        "event_id": event.event_id,
+        "kind": event.kind.value,
+        "event_type": event.event_type.value if event.event_type else None,
+        "event_time": event.event_time_us,
+        "producer": event.producer,
+        "schema_url": event.schema_url,
+        "run": _run_to_record(event.run) if event.run else None,
+        "job": (
+            {"namespace": event.job.namespace, "name": event.job.name, "facets": dict(event.job.facets)}
+            if event.job
+            else None
+        ),
+        "inputs": [_dataset_to_record(d) for d in event.inputs],
+        "outputs": [_dataset_to_record(d) for d in event.outputs],
+        "dataset": _dataset_to_record(event.dataset) if event.dataset else None,
+    }
+
+
+def event_from_record(record: Mapping[str, Any]) -> LineageEvent:
+    """Build an event from a decoded record (fields missing in old versions were defaulted)."""
+    run = record.get("run")
+    job = record.get("job")
+    dataset = record.get("dataset")
+    event_type = record.get("event_type")
+    return LineageEvent(
+        event_id=record["event_id"],
+        kind=EventKind(record["kind"]),
+        event_type=RunState(event_type) if event_type else None,
+        event_time_us=_micros(record["event_time"]),
+        producer=record["producer"],
+        schema_url=record.get("schema_url"),
+        run=_run_from_record(run) if run else None,
+        job=Job(job["namespace"], job["name"], dict(job.get("facets") or {})) if job else None,
+        inputs=tuple(_dataset_from_record(d) for d in record.get("inputs") or ()),
+        outputs=tuple(_dataset_from_record(d) for d in record.get("outputs") or ()),
+        dataset=_dataset_from_record(dataset) if dataset else None,
+    )
+
+
+def _micros(value: int | datetime) -> int:
+    if isinstance(value, datetime):
+        delta = value - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return int(value)
+
+
+def _run_to_record(run: Run) -> Record:
+    parent = run.parent
+    return {
+        "run_id": run.run_id,
+        "parent": (
+            {"run_id": parent.run_id, "job_namespace": parent.job_namespace, "job_name": parent.job_name}
+            if parent
+            else None
+        ),
+        "facets": dict(run.facets),
+    }
+
+
+def _run_from_record(record: Mapping[str, Any]) -> Run:
+    parent = record.get("parent")
+    return Run(
+        run_id=record["run_id"],
+        parent=ParentRun(parent["run_id"], parent["job_namespace"], parent["job_name"]) if parent else None,
+        facets=dict(record.get("facets") or {}),
+    )
+
+
+def _field_to_record(field: SchemaField) -> Record:
+    return {
+        "name": field.name,
+        "type": field.type,
+        "description": field.description,
+        "fields": [_field_to_record(f) for f in field.fields],
+    }
+
+
+def _field_from_record(record: Mapping[str, Any]) -> SchemaField:
+    return SchemaField(
+        name=record["name"],
+        type=record.get("type"),
+        description=record.get("description"),
+        fields=tuple(_field_from_record(f) for f in record.get("fields") or ()),
+    )
+
+
+def _dataset_to_record(dataset: Dataset) -> Record:
+    return {
+        "namespace": dataset.namespace,
+        "name": dataset.name,
+        "fields": [_field_to_record(f) for f in dataset.fields] if dataset.fields is not None else None,
+        "column_lineage": [
+            {
+                "output_field": lineage.output_field,
+                "inputs": [
+                    {
+                        "namespace": i.namespace,
+                        "name": i.name,
+                        "field": i.field,
+                        "transformations": [
+                            {"type": t.type, "subtype": t.subtype, "description": t.description, "masking": t.masking}
+                            for t in i.transformations
+                        ],
+                    }
+                    for i in lineage.inputs
+                ],
+            }
+            for lineage in dataset.column_lineage
+        ],
+        "symlinks": [{"namespace": s.namespace, "name": s.name, "type": s.type} for s in dataset.symlinks],
+        "facets": dict(dataset.facets),
+        "io_facets": dict(dataset.io_facets),
+    }
+
+
+def _dataset_from_record(record: Mapping[str, Any]) -> Dataset:
+    fields = record.get("fields")
+    return Dataset(
+        namespace=record["namespace"],
+        name=record["name"],
+        fields=tuple(_field_from_record(f) for f in fields) if fields is not None else None,
+        column_lineage=tuple(
+            FieldLineage(
+                output_field=lineage["output_field"],
+                inputs=tuple(
+                    InputField(
+                        namespace=i["namespace"],
+                        name=i["name"],
+                        field=i["field"],
+                        transformations=tuple(
+                            Transformation(t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking")))
+                            for t in i.get("transformations") or ()
+                        ),
+                    )
+                    for i in lineage["inputs"]
+                ),
+            )
+            for lineage in record.get("column_lineage") or ()
+        ),
+        symlinks=tuple(Symlink(s["namespace"], s["name"], s.get("type")) for s in record.get("symlinks") or ()),
+        facets=dict(record.get("facets") or {}),
+        io_facets=dict(record.get("io_facets") or {}),
+    )

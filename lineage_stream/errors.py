@@ -1,0 +1,74 @@
+"""The one exception root, and subclasses that say what happens next.
+
+- ``RejectedRecord``: this record can never be processed as it is; dead-letter it and go on.
+- ``RetryableError``: a dependency is unavailable for now; back off and retry, commit nothing.
+- ``ConfigError``: the settings are wrong; stop with a clear message.
+- ``InfraError``: a local service could not be installed or started.
+"""
+
+from __future__ import annotations
+
+
+class LineageStreamError(Exception):
+    """Root of every error lineage-stream raises on purpose."""
+
+
+class ConfigError(LineageStreamError):
+    """Settings are missing or invalid; the process should stop and say which."""
+
+
+class InfraError(LineageStreamError):
+    """A local service could not be downloaded, started or reached."""
+
+
+class RejectedRecord(LineageStreamError):
+    """A record that cannot be processed; it goes to the dead-letter topic with ``reason``.
+
+    ``stage`` names the pipeline stage that rejected it (decode, validate, normalize, write).
+    """
+
+    stage = "unknown"
+
+    def __init__(self, reason: str, *, stage: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        if stage is not None:
+            self.stage = stage
+
+
+class DecodeError(RejectedRecord):
+    """The bytes are not a lineage event we can read (wire format, Avro, JSON, UTF-8)."""
+
+    stage = "decode"
+
+
+class ValidationError(RejectedRecord):
+    """The record decoded but breaks the event contract (missing run ID, wrong types)."""
+
+    stage = "validate"
+
+
+class IdentifierError(RejectedRecord):
+    """A dataset or job identifier is unusable (empty, too long, control characters)."""
+
+    stage = "normalize"
+
+
+class RetryableError(LineageStreamError):
+    """A dependency is unavailable; retry after ``retry_after`` seconds without committing."""
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SinkUnavailable(RetryableError):
+    """Neo4j cannot be reached or refused the transaction for a transient reason."""
+
+
+class DeliveryError(LineageStreamError):
+    """The producer could not deliver one or more events to Kafka; ``failures`` says which and why."""
+
+    def __init__(self, failures: list[str]) -> None:
+        super().__init__(f"{len(failures)} event(s) not delivered: " + "; ".join(failures[:5]))
+        self.failures = failures

@@ -1,0 +1,1 @@
+"""The lineage graph: how events become nodes and edges (pure planning and the Cypher it runs)."""

@@ -1,0 +1,193 @@
+"""The Cypher the sink runs: schema set-up, one ``UNWIND $rows`` statement per row kind, and reads.
+
+Every value reaches Neo4j as a parameter; no statement is ever built from input.
+The statements run in this order inside one transaction per batch.
+"""
+
+from __future__ import annotations
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT dataset_identity IF NOT EXISTS FOR (d:Dataset) REQUIRE (d.namespace, d.name) IS UNIQUE",
+    "CREATE CONSTRAINT job_identity IF NOT EXISTS FOR (j:Job) REQUIRE (j.namespace, j.name) IS UNIQUE",
+    "CREATE CONSTRAINT run_identity IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
+    "CREATE CONSTRAINT field_identity IF NOT EXISTS FOR (f:Field) REQUIRE (f.namespace, f.dataset, f.name) IS UNIQUE",
+    "CREATE CONSTRAINT offset_identity IF NOT EXISTS FOR (o:KafkaOffset) REQUIRE (o.group, o.topic, o.partition) IS UNIQUE",
+    "CREATE INDEX dataset_name IF NOT EXISTS FOR (d:Dataset) ON (d.name)",
+    "CREATE INDEX job_name IF NOT EXISTS FOR (j:Job) ON (j.name)",
+    "CREATE INDEX run_state IF NOT EXISTS FOR (r:Run) ON (r.state)",
+)
+
+_SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR row.first < {x}.first_seen_us THEN row.first ELSE {x}.first_seen_us END,
+    {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR row.last > {x}.last_seen_us THEN row.last ELSE {x}.last_seen_us END"""
+
+_FACETS = """{x}.facets = CASE WHEN row.facets_at > coalesce({x}.facets_at_us, -1)
+        OR (row.facets_at = {x}.facets_at_us AND row.facets > {x}.facets) THEN row.facets ELSE {x}.facets END,
+    {x}.facets_at_us = CASE WHEN row.facets_at > coalesce({x}.facets_at_us, -1) THEN row.facets_at ELSE {x}.facets_at_us END"""
+
+
+def _span(x: str) -> str:
+    return _SPAN.format(x=x)
+
+
+def _facets(x: str) -> str:
+    return _FACETS.format(x=x)
+
+
+UPSERT_DATASETS = f"""
+UNWIND $rows AS row
+MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})
+SET {_span("d")},
+    d.naming_rule = coalesce(row.rule, d.naming_rule),
+    d.raw_identifiers = coalesce(d.raw_identifiers, []) + [x IN row.raw WHERE NOT x IN coalesce(d.raw_identifiers, [])],
+    {_facets("d")},
+    d.last_partition = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1) THEN row.partition ELSE d.last_partition END,
+    d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1) THEN row.partition_at ELSE d.last_partition_at_us END
+"""
+
+UPSERT_JOBS = f"""
+UNWIND $rows AS row
+MERGE (j:Job {{namespace: row.namespace, name: row.name}})
+SET {_span("j")},
+    {_facets("j")}
+"""
+
+UPSERT_RUNS = f"""
+UNWIND $rows AS row
+MERGE (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+MERGE (r:Run {{run_id: row.run_id}})
+MERGE (j)-[:HAS_RUN]->(r)
+WITH r, row,
+     row.rank > coalesce(r.state_rank, -1)
+     OR (row.rank = r.state_rank AND (row.state_at > r.state_at_us
+         OR (row.state_at = r.state_at_us AND row.state > r.state))) AS advances
+SET {_span("r")},
+    r.state = CASE WHEN advances THEN row.state ELSE r.state END,
+    r.state_rank = CASE WHEN advances THEN row.rank ELSE r.state_rank END,
+    r.state_at_us = CASE WHEN advances THEN row.state_at ELSE r.state_at_us END,
+    r.started_at_us = CASE WHEN row.started IS NOT NULL AND (r.started_at_us IS NULL OR row.started < r.started_at_us)
+        THEN row.started ELSE r.started_at_us END,
+    {_facets("r")}
+SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END
+"""
+
+LINK_PARENTS = """
+UNWIND $rows AS row
+MATCH (r:Run {run_id: row.run_id})
+MERGE (p:Run {run_id: row.parent_run_id})
+  ON CREATE SET p.first_seen_us = row.at, p.last_seen_us = row.at
+MERGE (pj:Job {namespace: row.parent_job_namespace, name: row.parent_job_name})
+  ON CREATE SET pj.first_seen_us = row.at, pj.last_seen_us = row.at
+MERGE (pj)-[:HAS_RUN]->(p)
+MERGE (r)-[:CHILD_OF]->(p)
+WITH r, pj
+MATCH (j:Job)-[:HAS_RUN]->(r)
+WHERE j <> pj
+MERGE (j)-[:CHILD_OF]->(pj)
+"""
+
+# Edges follow the data: (Dataset)-[:INPUT_TO]->(Job)-[:OUTPUTS]->(Dataset) at job level, rolled up
+# from (Dataset)-[:READ_BY]->(Run)-[:WROTE]->(Dataset). run_count grows only when a run's edge is new,
+# so replaying an event never counts a run twice.
+_RUN_IO = """
+UNWIND $rows AS row
+MATCH (r:Run {{run_id: row.run_id}})
+MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+MATCH (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+OPTIONAL MATCH {run_edge_existing}
+WITH r, d, j, row, existing IS NULL AS is_new
+MERGE {run_edge}
+SET {span_e}
+MERGE {job_edge}
+  ON CREATE SET je.run_count = 0
+SET {span_je},
+    je.run_count = je.run_count + CASE WHEN is_new THEN 1 ELSE 0 END
+"""
+
+LINK_RUN_READS = _RUN_IO.format(
+    run_edge_existing="(d)-[existing:READ_BY]->(r)", run_edge="(d)-[e:READ_BY]->(r)",
+    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je"),
+)
+LINK_RUN_WRITES = _RUN_IO.format(
+    run_edge_existing="(r)-[existing:WROTE]->(d)", run_edge="(r)-[e:WROTE]->(d)",
+    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je"),
+)
+
+_JOB_IO = """
+UNWIND $rows AS row
+MATCH (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+MERGE {job_edge}
+  ON CREATE SET je.run_count = 0
+SET {span_je}
+"""
+
+LINK_JOB_READS = _JOB_IO.format(job_edge="(d)-[je:INPUT_TO]->(j)", span_je=_span("je"))
+LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span("je"))
+
+UPSERT_SCHEMAS = """
+UNWIND $rows AS row
+MATCH (d:Dataset {namespace: row.namespace, name: row.name})
+WITH d, row
+WHERE row.at > coalesce(d.schema_at_us, -1)
+   OR (row.at = d.schema_at_us AND row.fingerprint > d.schema_fingerprint)
+SET d.schema_at_us = row.at, d.schema_fingerprint = row.fingerprint, d.field_names = [f IN row.fields | f.name]
+WITH d, row
+UNWIND row.fields AS f
+MERGE (fd:Field {namespace: row.namespace, dataset: row.name, name: f.name})
+SET fd.type = f.type, fd.description = f.description
+MERGE (d)-[:HAS_FIELD]->(fd)
+"""
+
+LINK_COLUMNS = f"""
+UNWIND $rows AS row
+MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
+  ON CREATE SET di.first_seen_us = row.first, di.last_seen_us = row.last
+MERGE (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
+  ON CREATE SET do.first_seen_us = row.first, do.last_seen_us = row.last
+MERGE (fi:Field {{namespace: row.in_namespace, dataset: row.in_name, name: row.in_field}})
+MERGE (fo:Field {{namespace: row.out_namespace, dataset: row.out_name, name: row.out_field}})
+MERGE (di)-[:HAS_FIELD]->(fi)
+MERGE (do)-[:HAS_FIELD]->(fo)
+MERGE (fi)-[e:FLOWS_TO {{transformation: row.type, subtype: row.subtype}}]->(fo)
+SET {_span("e")},
+    e.masking = coalesce(e.masking, false) OR row.masking,
+    e.description = coalesce(e.description, row.description)
+"""
+
+LINK_SYMLINKS = """
+UNWIND $rows AS row
+MATCH (d:Dataset {namespace: row.namespace, name: row.name})
+MERGE (a:Dataset {namespace: row.alias_namespace, name: row.alias_name})
+  ON CREATE SET a.first_seen_us = row.at, a.last_seen_us = row.at
+MERGE (a)-[e:ALIAS_OF]->(d)
+SET e.type = row.type
+"""
+
+STORE_OFFSETS = """
+UNWIND $rows AS row
+MERGE (o:KafkaOffset {group: row.group, topic: row.topic, partition: row.partition})
+SET o.next_offset = CASE WHEN o.next_offset IS NULL OR row.next_offset > o.next_offset
+        THEN row.next_offset ELSE o.next_offset END
+"""
+
+READ_OFFSETS = """
+MATCH (o:KafkaOffset {group: $group})
+WHERE o.topic IN $topics
+RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
+"""
+
+# (batch attribute, statement), in execution order.
+WRITE_ORDER: tuple[tuple[str, str], ...] = (
+    ("datasets", UPSERT_DATASETS),
+    ("jobs", UPSERT_JOBS),
+    ("runs", UPSERT_RUNS),
+    ("parents", LINK_PARENTS),
+    ("run_reads", LINK_RUN_READS),
+    ("run_writes", LINK_RUN_WRITES),
+    ("job_reads", LINK_JOB_READS),
+    ("job_writes", LINK_JOB_WRITES),
+    ("schemas", UPSERT_SCHEMAS),
+    ("column_edges", LINK_COLUMNS),
+    ("symlinks", LINK_SYMLINKS),
+    ("offsets", STORE_OFFSETS),
+)

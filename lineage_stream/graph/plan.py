@@ -1,0 +1,193 @@
+"""Turn a batch of events into the parameter rows of the graph upsert, one row per node or edge.
+
+Rows are aggregated per key before they reach Neo4j, so a batch never holds two rows for the same
+node or edge, and every merge is order-independent: first-seen takes the minimum time, last-seen
+the maximum, a run's state the maximum of (rank, time, name), facets the latest by (time, text).
+Applying the same events again, in any order or batch split, yields the same graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from lineage_stream.model import STATE_RANK, Dataset, LineageEvent, RunState, SchemaField
+
+Row = dict[str, Any]
+
+
+@dataclass(slots=True)
+class GraphBatch:
+    datasets: list[Row] = field(default_factory=list)
+    jobs: list[Row] = field(default_factory=list)
+    runs: list[Row] = field(default_factory=list)
+    parents: list[Row] = field(default_factory=list)
+    run_reads: list[Row] = field(default_factory=list)
+    run_writes: list[Row] = field(default_factory=list)
+    job_reads: list[Row] = field(default_factory=list)
+    job_writes: list[Row] = field(default_factory=list)
+    schemas: list[Row] = field(default_factory=list)
+    column_edges: list[Row] = field(default_factory=list)
+    symlinks: list[Row] = field(default_factory=list)
+    offsets: list[Row] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in self.__slots__)  # type: ignore[attr-defined]
+
+
+def _facets_text(facets: Mapping[str, str]) -> str:
+    return json.dumps(dict(facets), separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def _span(target: Row, at: int) -> None:
+    target["first"] = min(target["first"], at)
+    target["last"] = max(target["last"], at)
+
+
+def _latest(target: Row, at: int, key: str, value: Any) -> None:
+    """Keep ``value`` under ``key`` if (at, value) is the greatest seen, so the result does not depend on order."""
+    if (at, value) > (target[f"{key}_at"], target[key]):
+        target[key] = value
+        target[f"{key}_at"] = at
+
+
+def flatten_fields(fields: Iterable[SchemaField], prefix: str = "") -> list[Row]:
+    out: list[Row] = []
+    for f in fields:
+        path = f"{prefix}{f.name}"
+        out.append({"name": path, "type": f.type, "description": f.description})
+        out.extend(flatten_fields(f.fields, prefix=f"{path}."))
+    return out
+
+
+class _Planner:
+    def __init__(self) -> None:
+        self.datasets: dict[tuple[str, str], Row] = {}
+        self.jobs: dict[tuple[str, str], Row] = {}
+        self.runs: dict[str, Row] = {}
+        self.parents: dict[str, Row] = {}
+        self.run_io: dict[tuple[str, str, str, str], Row] = {}
+        self.job_io: dict[tuple[str, str, str, str, str], Row] = {}
+        self.schemas: dict[tuple[str, str], Row] = {}
+        self.column_edges: dict[tuple[Any, ...], Row] = {}
+        self.symlinks: dict[tuple[str, str, str, str], Row] = {}
+
+    def add(self, event: LineageEvent) -> None:
+        at = event.event_time_us
+        for dataset in (*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])):
+            self._dataset(dataset, at)
+        job = event.job
+        if job is not None:
+            row = self.jobs.setdefault(
+                (job.namespace, job.name),
+                {"namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": "", "facets_at": -1},
+            )
+            _span(row, at)
+            if job.facets:
+                _latest(row, at, "facets", _facets_text(job.facets))
+        if event.run is not None and job is not None:
+            self._run(event, at)
+        elif job is not None:
+            for direction, datasets in (("reads", event.inputs), ("writes", event.outputs)):
+                for d in datasets:
+                    key = (direction, job.namespace, job.name, d.namespace, d.name)
+                    io = self.job_io.setdefault(key, {"job_namespace": job.namespace, "job_name": job.name, "namespace": d.namespace, "name": d.name, "first": at, "last": at})
+                    _span(io, at)
+
+    def _dataset(self, dataset: Dataset, at: int) -> None:
+        key = dataset.key
+        row = self.datasets.setdefault(
+            key,
+            {"namespace": dataset.namespace, "name": dataset.name, "first": at, "last": at, "rule": dataset.naming_rule,
+             "raw": [], "facets": "", "facets_at": -1, "partition": "", "partition_at": -1},
+        )
+        _span(row, at)
+        if dataset.raw_namespace is not None:
+            raw = f"{dataset.raw_namespace}|{dataset.raw_name}"
+            if raw not in row["raw"]:
+                row["raw"].append(raw)
+        facets = {**dataset.facets, **dataset.io_facets}
+        if facets:
+            _latest(row, at, "facets", _facets_text(facets))
+        for partition in dataset.partitions:
+            _latest(row, at, "partition", partition)
+        if dataset.fields is not None:
+            fields = flatten_fields(dataset.fields)
+            text = json.dumps(fields, separators=(",", ":"), sort_keys=True)
+            fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
+            current = self.schemas.get(key)
+            if current is None or (at, fingerprint) > (current["at"], current["fingerprint"]):
+                self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": fields}
+        for lineage in dataset.column_lineage:
+            for source in lineage.inputs:
+                transformations = source.transformations or ()
+                for t in transformations or (None,):
+                    edge_key = (source.namespace, source.name, source.field, dataset.namespace, dataset.name, lineage.output_field,
+                                t.type if t else "", (t.subtype or "") if t else "")
+                    edge = self.column_edges.setdefault(edge_key, {
+                        "in_namespace": source.namespace, "in_name": source.name, "in_field": source.field,
+                        "out_namespace": dataset.namespace, "out_name": dataset.name, "out_field": lineage.output_field,
+                        "type": edge_key[6], "subtype": edge_key[7], "masking": False, "description": None, "first": at, "last": at,
+                    })
+                    _span(edge, at)
+                    if t is not None:
+                        edge["masking"] = edge["masking"] or t.masking
+                        edge["description"] = edge["description"] or t.description
+        for link in dataset.symlinks:
+            link_key = (dataset.namespace, dataset.name, link.namespace, link.name)
+            if link_key[:2] != link_key[2:]:
+                self.symlinks.setdefault(link_key, {"namespace": dataset.namespace, "name": dataset.name,
+                                                    "alias_namespace": link.namespace, "alias_name": link.name,
+                                                    "type": link.type or "", "at": at})
+
+    def _run(self, event: LineageEvent, at: int) -> None:
+        assert event.run is not None and event.job is not None
+        run, job = event.run, event.job
+        state = event.event_type or RunState.OTHER
+        row = self.runs.setdefault(run.run_id, {
+            "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
+            "state": "", "rank": -1, "state_at": -1, "started": None, "facets": "", "facets_at": -1,
+        })
+        _span(row, at)
+        candidate = (STATE_RANK[state], at, state.value)
+        if candidate > (row["rank"], row["state_at"], row["state"]):
+            row["rank"], row["state_at"], row["state"] = candidate
+        if state is RunState.START and (row["started"] is None or at < row["started"]):
+            row["started"] = at
+        if run.facets:
+            _latest(row, at, "facets", _facets_text(run.facets))
+        if run.parent is not None:
+            self.parents.setdefault(run.run_id, {
+                "run_id": run.run_id, "parent_run_id": run.parent.run_id,
+                "parent_job_namespace": run.parent.job_namespace, "parent_job_name": run.parent.job_name, "at": at,
+            })
+        for direction, datasets in (("read", event.inputs), ("wrote", event.outputs)):
+            for d in datasets:
+                io = self.run_io.setdefault((direction, run.run_id, d.namespace, d.name), {
+                    "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
+                    "namespace": d.namespace, "name": d.name, "first": at, "last": at,
+                })
+                _span(io, at)
+
+
+def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = ()) -> GraphBatch:
+    """The rows that upsert ``events`` (and record ``offsets``) in one transaction."""
+    planner = _Planner()
+    for event in events:
+        planner.add(event)
+    return GraphBatch(
+        datasets=list(planner.datasets.values()),
+        jobs=list(planner.jobs.values()),
+        runs=list(planner.runs.values()),
+        parents=list(planner.parents.values()),
+        run_reads=[r for (d, *_), r in planner.run_io.items() if d == "read"],
+        run_writes=[r for (d, *_), r in planner.run_io.items() if d == "wrote"],
+        job_reads=[r for (d, *_), r in planner.job_io.items() if d == "reads"],
+        job_writes=[r for (d, *_), r in planner.job_io.items() if d == "writes"],
+        schemas=list(planner.schemas.values()),
+        column_edges=list(planner.column_edges.values()),
+        symlinks=list(planner.symlinks.values()),
+        offsets=list(offsets),
+    )

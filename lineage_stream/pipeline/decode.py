@@ -1,0 +1,84 @@
+"""Bytes from Kafka → ``LineageEvent``: Confluent-framed Avro, or OpenLineage JSON.
+
+Everything that can go wrong with untrusted bytes becomes one ``DecodeError`` (or
+``ValidationError``) that keeps its cause, so the record is dead-lettered with a reason.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Protocol
+
+import fastavro
+
+from lineage_stream.contract import event_from_record, unframe
+from lineage_stream.contract.schemas import SchemaVersion
+from lineage_stream.errors import DecodeError, RejectedRecord, ValidationError
+from lineage_stream.model import EventKind, LineageEvent
+from lineage_stream.openlineage import decode_openlineage_json
+
+
+class WriterSchemas(Protocol):
+    def writer_schema(self, schema_id: int) -> Any:
+        """The parsed writer schema of ``schema_id``; raises DecodeError when unknown."""
+
+
+class AvroDecoder:
+    """Decodes Confluent-framed Avro written with any registered version into the reader's version."""
+
+    def __init__(self, schemas: WriterSchemas, reader: SchemaVersion, *, max_bytes: int) -> None:
+        self._schemas = schemas
+        self._reader = reader
+        self._max_bytes = max_bytes
+
+    def __call__(self, value: bytes | None) -> LineageEvent:
+        """Raises:
+        DecodeError: oversized, not framed, unknown schema ID, truncated or trailing bytes, bad Avro.
+        ValidationError: the record decoded but breaks the contract (blank IDs, missing run or job).
+        RetryableError: the registry could not be reached to resolve the schema ID.
+        """
+        if value is not None and len(value) > self._max_bytes:
+            raise DecodeError(f"message of {len(value)} bytes exceeds the {self._max_bytes}-byte limit")
+        schema_id, body = unframe(value)
+        writer = self._schemas.writer_schema(schema_id)
+        stream = io.BytesIO(body)
+        try:
+            record = fastavro.schemaless_reader(stream, writer, self._reader.parsed)
+        except RejectedRecord:
+            raise
+        except Exception as error:  # fastavro raises EOFError, ValueError, IndexError, UnicodeDecodeError, ...
+            raise DecodeError(f"invalid Avro for schema ID {schema_id}: {type(error).__name__}: {error}") from error
+        if stream.tell() != len(body):
+            raise DecodeError(f"{len(body) - stream.tell()} trailing bytes after the Avro record")
+        try:
+            event = event_from_record(record)  # type: ignore[arg-type]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValidationError(f"record does not fit the contract: {error}") from error
+        return validate_event(event)
+
+
+class OpenLineageJsonDecoder:
+    """Decodes OpenLineage JSON as written by the OpenLineage clients' Kafka transport."""
+
+    def __init__(self, *, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+
+    def __call__(self, value: bytes | None) -> LineageEvent:
+        """Raises:
+        DecodeError: oversized, not UTF-8, not JSON, too deeply nested.
+        ValidationError: the JSON breaks the OpenLineage spec in a way we cannot ingest.
+        """
+        return validate_event(decode_openlineage_json(value, max_bytes=self._max_bytes).event)
+
+
+def validate_event(event: LineageEvent) -> LineageEvent:
+    """Raises ValidationError when the event lacks what its kind needs."""
+    if not event.event_id.strip():
+        raise ValidationError("blank event_id")
+    if event.kind is EventKind.RUN and (event.run is None or not event.run.run_id.strip()):
+        raise ValidationError("run event without a run ID")
+    if event.kind in (EventKind.RUN, EventKind.JOB) and event.job is None:
+        raise ValidationError(f"{event.kind.value.lower()} event without a job")
+    if event.kind is EventKind.DATASET and event.dataset is None:
+        raise ValidationError("dataset event without a dataset")
+    return event

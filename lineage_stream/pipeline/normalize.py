@@ -1,0 +1,65 @@
+"""Canonical dataset and job identifiers, so one real dataset is one node.
+
+Every identifier an event mentions (inputs, outputs, the subject of a DatasetEvent, column-lineage
+sources, symlinks, the parent job) goes through the same naming rules; the identifiers as sent stay
+on the dataset for audit, with the name of the rule that canonicalized them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lineage_stream.model import Dataset, FieldLineage, InputField, Job, LineageEvent, ParentRun, Symlink
+from lineage_stream.naming import AliasMap, normalize_dataset, normalize_job_name
+
+
+class NormalizeStage:
+    name = "normalize"
+
+    def __init__(self, aliases: AliasMap | None = None) -> None:
+        self._aliases = aliases
+
+    def __call__(self, event: LineageEvent) -> LineageEvent:
+        """Raises:
+        IdentifierError: an identifier is blank, too long or carries control characters.
+        """
+        job = event.job
+        if job is not None:
+            namespace, name = normalize_job_name(job.namespace, job.name)
+            job = Job(namespace, name, job.facets)
+        run = event.run
+        if run is not None and run.parent is not None:
+            p_namespace, p_name = normalize_job_name(run.parent.job_namespace, run.parent.job_name)
+            run = replace(run, parent=ParentRun(run.parent.run_id, p_namespace, p_name))
+        return replace(
+            event,
+            job=job,
+            run=run,
+            inputs=tuple(self._dataset(d) for d in event.inputs),
+            outputs=tuple(self._dataset(d) for d in event.outputs),
+            dataset=self._dataset(event.dataset) if event.dataset is not None else None,
+        )
+
+    def _dataset(self, dataset: Dataset) -> Dataset:
+        canonical = normalize_dataset(dataset.namespace, dataset.name, self._aliases)
+        return replace(
+            dataset,
+            namespace=canonical.namespace,
+            name=canonical.name,
+            raw_namespace=dataset.namespace,
+            raw_name=dataset.name,
+            naming_rule=canonical.rule,
+            column_lineage=tuple(self._lineage(lineage) for lineage in dataset.column_lineage),
+            symlinks=tuple(self._symlink(s) for s in dataset.symlinks),
+        )
+
+    def _lineage(self, lineage: FieldLineage) -> FieldLineage:
+        inputs = []
+        for source in lineage.inputs:
+            canonical = normalize_dataset(source.namespace, source.name, self._aliases)
+            inputs.append(InputField(canonical.namespace, canonical.name, source.field, source.transformations))
+        return FieldLineage(lineage.output_field, tuple(inputs))
+
+    def _symlink(self, symlink: Symlink) -> Symlink:
+        canonical = normalize_dataset(symlink.namespace, symlink.name, self._aliases)
+        return Symlink(canonical.namespace, canonical.name, symlink.type)

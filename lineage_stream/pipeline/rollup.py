@@ -1,0 +1,88 @@
+"""Fold high-cardinality detail into the entities people reason about.
+
+A job that writes ``s3://lake/events/dt=2024-05-01/hr=07`` every hour writes one dataset,
+``s3://lake/events``, not 8,760 a year: trailing partition segments of a dataset name (Hive-style
+``key=value`` segments, ``YYYY/MM/DD``-style and ``YYYY-MM-DD`` date segments) are folded into the
+parent dataset and kept as its ``partitions``. Datasets that fold into the same one merge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Iterable
+
+from lineage_stream.model import Dataset, FieldLineage, InputField, LineageEvent, Symlink
+
+_PARTITION_SEGMENT = re.compile(
+    r"^(?:[A-Za-z_][A-Za-z0-9_]{0,63}=[^/=]{1,256}"  # Hive-style key=value
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]?\d{2}(?::?\d{2}){0,2})?"  # 2024-05-01, 2024-05-01T07
+    r"|\d{4}|\d{2})$"  # 2024/05/01/07 date-and-hour paths
+)
+_DATE_PATH = re.compile(r"^\d{4}(?:/\d{2}){1,3}$")
+
+
+def split_partition(name: str) -> tuple[str, str | None]:
+    """``(parent name, partition path)``; the partition is None when the name has no partition suffix."""
+    stripped = name.rstrip("/")
+    segments = stripped.split("/")
+    cut = len(segments)
+    while cut > 1 and _is_partition(segments[cut - 1]):
+        cut -= 1
+    if cut == len(segments):
+        return name, None
+    tail = "/".join(segments[cut:])
+    # Bare numbers fold only as a complete date path (2024/05/01), never a lone "/07" suffix.
+    if all(s.isdigit() for s in segments[cut:]) and not _DATE_PATH.match(tail):
+        return name, None
+    parent = "/".join(segments[:cut])
+    if not parent or parent.endswith(":"):
+        return name, None
+    return parent, tail
+
+
+def _is_partition(segment: str) -> bool:
+    return bool(_PARTITION_SEGMENT.match(segment))
+
+
+def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
+    """Fold partitions and merge datasets that end up with the same identifier, keeping first-seen order."""
+    merged: dict[tuple[str, str], Dataset] = {}
+    for dataset in datasets:
+        parent, partition = split_partition(dataset.name)
+        folded = replace(dataset, name=parent, partitions=(partition,) if partition else dataset.partitions)
+        folded = replace(
+            folded,
+            column_lineage=tuple(_fold_lineage(c) for c in folded.column_lineage),
+            symlinks=tuple(Symlink(s.namespace, split_partition(s.name)[0], s.type) for s in folded.symlinks),
+        )
+        existing = merged.get(folded.key)
+        merged[folded.key] = folded if existing is None else _merge(existing, folded)
+    return tuple(merged.values())
+
+
+def _fold_lineage(lineage: FieldLineage) -> FieldLineage:
+    return FieldLineage(
+        lineage.output_field,
+        tuple(InputField(i.namespace, split_partition(i.name)[0], i.field, i.transformations) for i in lineage.inputs),
+    )
+
+
+def _merge(first: Dataset, other: Dataset) -> Dataset:
+    return replace(
+        first,
+        fields=first.fields if first.fields is not None else other.fields,
+        column_lineage=first.column_lineage + tuple(c for c in other.column_lineage if c not in first.column_lineage),
+        symlinks=first.symlinks + tuple(s for s in other.symlinks if s not in first.symlinks),
+        facets={**other.facets, **first.facets},
+        io_facets={**other.io_facets, **first.io_facets},
+        partitions=first.partitions + tuple(p for p in other.partitions if p not in first.partitions),
+    )
+
+
+class RollupStage:
+    name = "rollup"
+
+    def __call__(self, event: LineageEvent) -> LineageEvent:
+        dataset = fold_datasets([event.dataset])[0] if event.dataset is not None else None
+        return replace(event, inputs=fold_datasets(event.inputs), outputs=fold_datasets(event.outputs), dataset=dataset)

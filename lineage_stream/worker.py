@@ -1,0 +1,208 @@
+"""The stream worker: consume a batch, run it through the stages, write it, then commit.
+
+    Kafka ──► decode ──► dedup ──► normalize ──► redact ──► rollup ──► plan ──► Neo4j (+ offsets)
+                │ errors are data: rejected records go to the dead-letter topic, with a reason
+                ▼
+           dead letters ──► Kafka commit (only after Neo4j committed)
+
+The graph write is idempotent and the batch's offsets commit in the same Neo4j transaction, so a
+crash anywhere replays at most the uncommitted batch and the graph still holds each event once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from confluent_kafka import KafkaError, Message
+
+from lineage_stream.adapters.dead_letter import DeadLetterWriter
+from lineage_stream.adapters.kafka_source import KafkaSource
+from lineage_stream.adapters.metrics import WorkerMetrics
+from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
+from lineage_stream.errors import RejectedRecord, RetryableError, ValidationError
+from lineage_stream.graph.plan import GraphBatch, plan_batch
+from lineage_stream.model import LineageEvent, RecordOrigin
+from lineage_stream.pipeline.chain import Stage, run_stages
+
+log = logging.getLogger(__name__)
+
+Decoder = Callable[[bytes | None], LineageEvent]
+Rejected = tuple[RecordOrigin, bytes | None, RejectedRecord]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    consumed: int
+    written: int
+    duplicates: int
+    rejected: int
+
+
+class Worker:
+    def __init__(self, *, source: KafkaSource, sink: Neo4jSink, decoders: Mapping[str, Decoder],
+                 stages: Sequence[Stage], dead_letters: DeadLetterWriter, metrics: WorkerMetrics,
+                 group_id: str, batch_size: int, max_backoff_s: float = 10.0) -> None:
+        self._source = source
+        self._sink = sink
+        self._decoders = decoders
+        self._stages = stages
+        self._dead_letters = dead_letters
+        self._metrics = metrics
+        self._group_id = group_id
+        self._batch_size = batch_size
+        self._max_backoff_s = max_backoff_s
+        self.totals = {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+
+    def run(self, stop: threading.Event, *, until_idle: bool = False, idle_grace_s: float = 15.0) -> None:
+        """Consume until ``stop`` is set, or (``until_idle``) until every assigned partition is caught up."""
+        started = time.monotonic()
+        while not stop.is_set():
+            messages = self._source.consume(self._batch_size, timeout_s=0.5)
+            if messages:
+                try:
+                    self.process(messages, stop)
+                except RetryableError:
+                    if stop.is_set():
+                        log.info("stopping: abandoned an uncommitted batch of %s records", len(messages))
+                        return
+                    raise
+                continue
+            if until_idle and self._idle(time.monotonic() - started > idle_grace_s):
+                log.info("caught up: %s", self.totals)
+                return
+
+    def _idle(self, grace_over: bool) -> bool:
+        if not self._source.assigned:
+            return grace_over
+        lags = self._source.lag()
+        for (topic, partition), lag in lags.items():
+            self._metrics.consumer_lag.labels(topic, str(partition)).set(lag)
+        return all(lag == 0 for lag in lags.values())
+
+    def process(self, messages: Sequence[Message], stop: threading.Event | None = None) -> BatchOutcome:
+        decoded: list[tuple[RecordOrigin, LineageEvent]] = []
+        rejected: list[Rejected] = []
+        values: dict[RecordOrigin, bytes | None] = {}
+        next_offsets: dict[tuple[str, int], int] = {}
+        for message in messages:
+            error = message.error()
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("consumer error: %s", error)
+                continue
+            origin = _origin(message)
+            self._metrics.consumed.labels(origin.topic).inc()
+            key = (origin.topic, origin.partition)
+            next_offsets[key] = max(next_offsets.get(key, 0), origin.offset + 1)
+            value = message.value()
+            values[origin] = value
+            decoder = self._decoders[origin.topic]
+            try:
+                decoded.append((origin, decoder(value)))
+            except RejectedRecord as rejection:
+                rejected.append((origin, value, rejection))
+        result = run_stages(self._stages, decoded)
+        rejected.extend((r.item, values[r.item], r.error) for r in result.errors)
+        for origin, _stage in result.dropped:
+            self._metrics.duplicates.labels(origin.topic).inc()
+        oks = result.oks
+        offset_rows = [{"group": self._group_id, "topic": t, "partition": p, "next_offset": o}
+                       for (t, p), o in next_offsets.items()]
+        written = self._write(oks, offset_rows, rejected, values, stop)
+        self._dead_letters.send_all(rejected)
+        self._retry(self._dead_letters.flush, stop)
+        self._source.commit(next_offsets)
+        for origin, _value, rejection in rejected:
+            self._metrics.rejected.labels(origin.topic, rejection.stage, type(rejection).__name__).inc()
+            log.warning("rejected %s[%s]@%s at %s: %s", origin.topic, origin.partition, origin.offset,
+                        rejection.stage, rejection.reason)
+        outcome = BatchOutcome(len(values), len(written), len(result.dropped), len(rejected))
+        for name in self.totals:
+            self.totals[name] += getattr(outcome, name)
+        return outcome
+
+    def _write(self, oks: list[tuple[RecordOrigin, LineageEvent]], offset_rows: list[dict[str, object]],
+               rejected: list[Rejected], values: Mapping[RecordOrigin, bytes | None],
+               stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:
+        """Write the batch; if Neo4j refuses it, find the refused events and dead-letter only them."""
+        try:
+            self._commit(plan_batch([e for _, e in oks], offset_rows), stop)
+            written = oks
+        except BatchRejected as refusal:
+            log.warning("batch of %s refused (%s); isolating the bad events", len(oks), refusal)
+            written = []
+            for origin, event, error in self._isolate(oks, stop):
+                if error is None:
+                    written.append((origin, event))
+                else:
+                    rejected.append((origin, values[origin], ValidationError(f"Neo4j refused the event: {error}", stage="write")))
+            self._commit(plan_batch((), offset_rows), stop)
+        now = time.time()
+        for origin, event in written:
+            self._metrics.written.labels(origin.topic, event.kind.value).inc()
+            self._metrics.ingestion_latency.observe(max(now - event.event_time_us / 1e6, 0.0))
+        self._metrics.last_commit.set(now)
+        return written
+
+    def _isolate(self, items: list[tuple[RecordOrigin, LineageEvent]], stop: threading.Event | None
+                 ) -> list[tuple[RecordOrigin, LineageEvent, BatchRejected | None]]:
+        """Bisect the batch: halves that write are kept, single events that do not are the bad ones."""
+        if not items:
+            return []
+        try:
+            self._commit(plan_batch([e for _, e in items]), stop)
+            return [(o, e, None) for o, e in items]
+        except BatchRejected as refusal:
+            if len(items) == 1:
+                return [(items[0][0], items[0][1], refusal)]
+        middle = len(items) // 2
+        return self._isolate(items[:middle], stop) + self._isolate(items[middle:], stop)
+
+    def _commit(self, batch: GraphBatch, stop: threading.Event | None) -> None:
+        started = time.perf_counter()
+        self._retry(lambda: self._sink.write(batch), stop)
+        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._metrics.batch_events.observe(len(batch.runs) + len(batch.datasets))
+
+    def _retry(self, action: Callable[[], None], stop: threading.Event | None) -> None:
+        """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group."""
+        backoff = 0.5
+        paused = False
+        try:
+            while True:
+                try:
+                    action()
+                    self._metrics.sink_up.set(1)
+                    return
+                except RetryableError as error:
+                    if stop is not None and stop.is_set():
+                        raise
+                    self._metrics.sink_up.set(0)
+                    self._metrics.sink_retries.inc()
+                    log.warning("%s; retrying in %.1fs", error, backoff)
+                    if not paused:
+                        self._source.pause_all()
+                        paused = True
+                    deadline = time.monotonic() + backoff
+                    while time.monotonic() < deadline:
+                        self._source.keep_alive()
+                    backoff = min(backoff * 2, self._max_backoff_s)
+        finally:
+            if paused:
+                self._source.resume_all()
+
+
+def _origin(message: Message) -> RecordOrigin:
+    _, timestamp = message.timestamp()
+    return RecordOrigin(
+        topic=message.topic(),
+        partition=message.partition(),
+        offset=message.offset(),
+        key=message.key(),
+        timestamp_ms=timestamp if timestamp > 0 else None,
+        headers=tuple(message.headers() or ()),
+    )

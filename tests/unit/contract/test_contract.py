@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import io
+import json
+from itertools import pairwise
+
+import fastavro
+import pytest
+
+from lineage_stream.contract import event_from_record, event_to_record, frame, latest_schema, schema_versions, unframe
+from lineage_stream.contract.compat import backward_problems
+from lineage_stream.errors import DecodeError
+from lineage_stream.model import (
+    FieldLineage, InputField, ParentRun, Run, RunState, SchemaField, Symlink, Transformation,
+)
+from factories import dataset, run_event
+
+
+def full_event():
+    out = dataset(
+        "analytics.orders",
+        fields=(SchemaField("id", "BIGINT", "key"), SchemaField("address", "STRUCT", fields=(SchemaField("city", "STRING"),))),
+        column_lineage=(FieldLineage("id", (InputField("ns", "raw.orders", "order_id",
+                                                       (Transformation("DIRECT", "IDENTITY", None, True),)),)),),
+        symlinks=(Symlink("hive://metastore", "db.orders", "TABLE"),),
+        facets={"documentation": '{"description":"d"}'},
+        io_facets={"outputStatistics": '{"rowCount":3}'},
+    )
+    event = run_event(state=RunState.COMPLETE, inputs=(dataset("raw.orders"),), outputs=(out,))
+    from dataclasses import replace
+    return replace(event, run=Run("run-1", ParentRun("parent", "airflow", "dag"), {"nominalTime": "{}"}), schema_url="s")
+
+
+def test_round_trip_through_avro_keeps_every_field():
+    schema = latest_schema()
+    event = full_event()
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, schema.parsed, event_to_record(event))
+    record = fastavro.schemaless_reader(io.BytesIO(buffer.getvalue()), schema.parsed, schema.parsed)
+    assert event_from_record(record) == event
+
+
+def test_wire_frame_round_trip_and_errors():
+    schema_id, body = unframe(frame(42, b"abc"))
+    assert (schema_id, bytes(body)) == (42, b"abc")
+    for bad, reason in ((b"", "empty"), (None, "empty"), (b"\x00\x00", "shorter"), (b"\x01\x00\x00\x00\x01x", "magic")):
+        with pytest.raises(DecodeError, match=reason):
+            unframe(bad)
+
+
+def test_versions_are_numbered_from_one_without_gaps():
+    versions = [v.version for v in schema_versions()]
+    assert versions == list(range(1, len(versions) + 1))
+
+
+@pytest.mark.parametrize("old,new", list(pairwise(schema_versions())), ids=lambda v: f"v{v.version}")
+def test_each_version_reads_data_written_with_the_previous_one(old, new):
+    assert backward_problems(old.text, new.text) == []
+
+
+def _mutated(mutate):
+    document = json.loads(latest_schema().text)
+    mutate(document)
+    return json.dumps(document)
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda d: d["fields"].append({"name": "tenant", "type": "string"}), "new field without a default"),
+    (lambda d: d["fields"][3].update(type="int"), "long cannot be read as int"),
+    (lambda d: (d["fields"][1]["type"]["symbols"].remove("JOB"), d["fields"][1]["type"].pop("default")), "lacks symbols"),
+    (lambda d: d["fields"][0].update(type="boolean"), "string cannot be read as boolean"),
+])
+def test_checker_rejects_incompatible_changes(mutate, expected):
+    problems = backward_problems(latest_schema().text, _mutated(mutate))
+    assert any(expected in p for p in problems), problems
+
+
+def test_checker_accepts_compatible_evolution():
+    def evolve(d):
+        d["fields"].append({"name": "tenant", "type": ["null", "string"], "default": None})
+        d["fields"][2]["type"][1]["symbols"].append("PAUSED")  # enum has a default
+    assert backward_problems(latest_schema().text, _mutated(evolve)) == []
+
+
+def test_checker_promotes_numeric_types():
+    writer = json.dumps({"type": "record", "name": "R", "fields": [{"name": "n", "type": "int"}]})
+    reader = json.dumps({"type": "record", "name": "R", "fields": [{"name": "n", "type": "long"}]})
+    assert backward_problems(writer, reader) == []
+    assert backward_problems(reader, writer) != []

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import random
+
+from lineage_stream.graph.plan import plan_batch
+from lineage_stream.model import FieldLineage, InputField, ParentRun, RunState, SchemaField, Transformation
+from dataclasses import replace
+from factories import BASE_US, dataset, run_event
+
+
+def test_rows_are_aggregated_per_node_and_edge():
+    events = [
+        run_event("r1", state=RunState.START, at_us=BASE_US + 5, inputs=(dataset("a"),), outputs=(dataset("b"),)),
+        run_event("r1", state=RunState.COMPLETE, at_us=BASE_US + 9, inputs=(dataset("a"),), outputs=(dataset("b"),)),
+        run_event("r2", state=RunState.START, at_us=BASE_US + 1, inputs=(dataset("a"),)),
+    ]
+    batch = plan_batch(events)
+    assert sorted((d["name"], d["first"], d["last"]) for d in batch.datasets) == [
+        ("a", BASE_US + 1, BASE_US + 9), ("b", BASE_US + 5, BASE_US + 9)]
+    runs = {r["run_id"]: r for r in batch.runs}
+    assert runs["r1"]["state"] == "COMPLETE" and runs["r1"]["started"] == BASE_US + 5
+    assert runs["r2"]["state"] == "START"
+    assert sorted((r["run_id"], r["name"]) for r in batch.run_reads) == [("r1", "a"), ("r2", "a")]
+    assert [(r["run_id"], r["name"]) for r in batch.run_writes] == [("r1", "b")]
+
+
+def test_run_state_never_moves_backwards_whatever_the_order():
+    events = [
+        run_event("r", state=RunState.START, at_us=BASE_US + 1),
+        run_event("r", state=RunState.RUNNING, at_us=BASE_US + 2),
+        run_event("r", state=RunState.COMPLETE, at_us=BASE_US + 3),
+        run_event("r", state=RunState.START, at_us=BASE_US + 4),  # late START, stamped later
+    ]
+    for seed in range(20):
+        shuffled = events[:]
+        random.Random(seed).shuffle(shuffled)
+        (run,) = plan_batch(shuffled).runs
+        assert (run["state"], run["state_at"], run["started"]) == ("COMPLETE", BASE_US + 3, BASE_US + 1)
+
+
+def test_plan_is_independent_of_event_order():
+    events = [run_event(f"r{i % 3}", state=s, at_us=BASE_US + i, inputs=(dataset(f"in{i % 4}"),), outputs=(dataset("out"),))
+              for i, s in enumerate([RunState.START, RunState.COMPLETE, RunState.FAIL] * 4)]
+    reference = plan_batch(events)
+    for seed in range(10):
+        shuffled = events[:]
+        random.Random(seed).shuffle(shuffled)
+        again = plan_batch(shuffled)
+        for attribute in ("datasets", "runs", "run_reads", "run_writes"):
+            key = lambda row: sorted(row.items(), key=lambda kv: kv[0]).__repr__()
+            assert sorted(map(key, getattr(again, attribute))) == sorted(map(key, getattr(reference, attribute)))
+
+
+def test_schema_column_lineage_parent_and_offsets():
+    out = dataset("b", fields=(SchemaField("x", "INT", fields=(SchemaField("y", "INT"),)),),
+                  column_lineage=(FieldLineage("x", (InputField("postgres://db:5432", "a", "x",
+                                                                (Transformation("DIRECT", "IDENTITY", None, True),)),)),))
+    event = run_event("r", outputs=(out,))
+    event = replace(event, run=replace(event.run, parent=ParentRun("p", "airflow", "dag")))
+    batch = plan_batch([event], [{"group": "g", "topic": "t", "partition": 0, "next_offset": 7}])
+    assert [f["name"] for f in batch.schemas[0]["fields"]] == ["x", "x.y"]
+    (edge,) = batch.column_edges
+    assert (edge["in_name"], edge["in_field"], edge["out_field"], edge["type"], edge["masking"]) == ("a", "x", "x", "DIRECT", True)
+    assert batch.parents[0]["parent_run_id"] == "p"
+    assert batch.offsets[0]["next_offset"] == 7
+
+
+def test_empty_batch():
+    assert plan_batch([]).is_empty()
+    assert not plan_batch([], [{"group": "g", "topic": "t", "partition": 0, "next_offset": 1}]).is_empty()

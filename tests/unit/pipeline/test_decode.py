@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import io
+import json
+
+import fastavro
+import pytest
+
+from lineage_stream.contract import event_to_record, frame, latest_schema
+from lineage_stream.errors import DecodeError, ValidationError
+from lineage_stream.pipeline.decode import AvroDecoder
+from factories import run_event
+
+
+class InMemorySchemas:
+    """A registry with one known schema ID (a test double of the registry adapter, no network)."""
+
+    def __init__(self, schemas):
+        self._schemas = schemas
+
+    def writer_schema(self, schema_id):
+        try:
+            return self._schemas[schema_id]
+        except KeyError:
+            raise DecodeError(f"unknown schema ID {schema_id}") from None
+
+
+def encode(record, schema=None):
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, (schema or latest_schema()).parsed, record)
+    return frame(1, buffer.getvalue())
+
+
+@pytest.fixture
+def decode():
+    return AvroDecoder(InMemorySchemas({1: latest_schema().parsed}), latest_schema(), max_bytes=64 * 1024)
+
+
+def test_valid_event_decodes(decode):
+    event = run_event()
+    assert decode(encode(event_to_record(event))) == event
+
+
+@pytest.mark.parametrize("value,reason", [
+    (b"not avro at all", "magic"),
+    (b"", "empty"),
+    (frame(99, b"\x00"), "unknown schema ID 99"),
+    (frame(1, b"\x02"), "invalid Avro"),
+])
+def test_bad_bytes_are_typed_decode_errors(decode, value, reason):
+    with pytest.raises(DecodeError, match=reason):
+        decode(value)
+
+
+def test_truncated_and_trailing_bytes(decode):
+    good = encode(event_to_record(run_event()))
+    with pytest.raises(DecodeError, match="invalid Avro"):
+        decode(good[:-7])
+    with pytest.raises(DecodeError, match="trailing bytes"):
+        decode(good + b"\x00\x01")
+
+
+def test_oversized_message(decode):
+    with pytest.raises(DecodeError, match="exceeds"):
+        decode(b"\x00" * (64 * 1024 + 1))
+
+
+def test_array_declaring_a_huge_count_fails_fast(decode):
+    record = event_to_record(run_event())
+    good = encode(record)
+    # inputs is an empty array (one zero byte); claim 2^40 items instead, with nothing behind it.
+    header_len = len(encode({**record, "inputs": []})) - 1
+    body = bytearray(good)
+    huge = b"\x80\x80\x80\x80\x80\x80\x40"
+    hostile = bytes(body[:header_len]) + huge + bytes(body[header_len:])
+    with pytest.raises(DecodeError):
+        decode(hostile)
+
+
+def test_blank_ids_fail_validation(decode):
+    with pytest.raises(ValidationError, match="event_id"):
+        decode(encode({**event_to_record(run_event()), "event_id": " "}))
+    record = event_to_record(run_event())
+    record["run"]["run_id"] = ""
+    with pytest.raises(ValidationError, match="run ID"):
+        decode(encode(record))
+
+
+def test_reader_resolves_an_older_writer_schema():
+    writer_doc = json.loads(latest_schema().text)
+    writer_doc["fields"] = [f for f in writer_doc["fields"] if f["name"] != "schema_url"]
+    writer = fastavro.parse_schema(writer_doc)
+    decode = AvroDecoder(InMemorySchemas({1: writer}), latest_schema(), max_bytes=1 << 20)
+    record = event_to_record(run_event())
+    del record["schema_url"]
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, writer, record)
+    assert decode(frame(1, buffer.getvalue())).schema_url is None

@@ -32,8 +32,7 @@ def wall_clock_us() -> int:
     return time.time_ns() // 1000
 
 
-def build_stages(settings: WorkerSettings, aliases: AliasMap | None = None) -> list[Stage]:
-    dedup = Deduplicator(settings.dedup_window_s * 1_000_000, settings.dedup_max_ids)
+def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None) -> list[Stage]:
     return [DedupStage(dedup, wall_clock_us), NormalizeStage(aliases), RedactStage(), RollupStage()]
 
 
@@ -65,10 +64,13 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             max_message_bytes=settings.max_message_bytes,
         )
         stack.callback(source.close)
+        window_us = settings.dedup_window_s * 1_000_000
+        dedup = Deduplicator(window_us, settings.dedup_max_ids)
         worker = Worker(
-            source=source, sink=sink, decoders=decoders, stages=build_stages(settings, aliases),
+            source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic), metrics=metrics,
-            group_id=kafka.group_id, batch_size=settings.batch_size,
+            group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
+            clock_us=wall_clock_us, on_not_applied=dedup.forget,
         )
         worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)

@@ -45,7 +45,9 @@ class BatchOutcome:
 class Worker:
     def __init__(self, *, source: KafkaSource, sink: Neo4jSink, decoders: Mapping[str, Decoder],
                  stages: Sequence[Stage], dead_letters: DeadLetterWriter, metrics: WorkerMetrics,
-                 group_id: str, batch_size: int, max_backoff_s: float = 10.0) -> None:
+                 group_id: str, batch_size: int, dedup_window_us: int, clock_us: Callable[[], int],
+                 on_not_applied: Callable[[Sequence[str]], None] = lambda _ids: None,
+                 max_backoff_s: float = 10.0) -> None:
         self._source = source
         self._sink = sink
         self._decoders = decoders
@@ -54,7 +56,11 @@ class Worker:
         self._metrics = metrics
         self._group_id = group_id
         self._batch_size = batch_size
+        self._dedup_window_us = dedup_window_us
+        self._clock_us = clock_us
+        self._on_not_applied = on_not_applied
         self._max_backoff_s = max_backoff_s
+        self._next_expiry_us = 0
         self.totals = {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
 
     def run(self, stop: threading.Event, *, until_idle: bool = False, idle_grace_s: float = 15.0) -> None:
@@ -107,9 +113,10 @@ class Worker:
                 rejected.append((origin, value, rejection))
         result = run_stages(self._stages, decoded)
         rejected.extend((r.item, values[r.item], r.error) for r in result.errors)
-        for origin, _stage in result.dropped:
+        duplicates = [origin for origin, _stage in result.dropped]
+        oks = self._drop_applied(result.oks, duplicates, stop)
+        for origin in duplicates:
             self._metrics.duplicates.labels(origin.topic).inc()
-        oks = result.oks
         offset_rows = [{"group": self._group_id, "topic": t, "partition": p, "next_offset": o}
                        for (t, p), o in next_offsets.items()]
         written = self._write(oks, offset_rows, rejected, values, stop)
@@ -120,17 +127,42 @@ class Worker:
             self._metrics.rejected.labels(origin.topic, rejection.stage, type(rejection).__name__).inc()
             log.warning("rejected %s[%s]@%s at %s: %s", origin.topic, origin.partition, origin.offset,
                         rejection.stage, rejection.reason)
-        outcome = BatchOutcome(len(values), len(written), len(result.dropped), len(rejected))
+        self._expire_applied_ids(stop)
+        outcome = BatchOutcome(len(values), len(written), len(duplicates), len(rejected))
         for name in self.totals:
             self.totals[name] += getattr(outcome, name)
         return outcome
+
+    def _drop_applied(self, oks: list[tuple[RecordOrigin, LineageEvent]], duplicates: list[RecordOrigin],
+                      stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:
+        """Drop events an earlier batch applied (by this worker before a restart, or by another one)."""
+        applied: set[str] = set()
+
+        def lookup() -> None:
+            applied.update(self._sink.applied_event_ids(e.event_id for _, e in oks))
+
+        self._retry(lookup, stop)
+        kept = []
+        for origin, event in oks:
+            if event.event_id in applied:
+                duplicates.append(origin)
+            else:
+                kept.append((origin, event))
+        return kept
+
+    def _expire_applied_ids(self, stop: threading.Event | None) -> None:
+        now = self._clock_us()
+        if now < self._next_expiry_us:
+            return
+        self._next_expiry_us = now + 60_000_000
+        self._retry(lambda: log.debug("expired %s applied IDs", self._sink.expire_applied(now - self._dedup_window_us)), stop)
 
     def _write(self, oks: list[tuple[RecordOrigin, LineageEvent]], offset_rows: list[dict[str, object]],
                rejected: list[Rejected], values: Mapping[RecordOrigin, bytes | None],
                stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:
         """Write the batch; if Neo4j refuses it, find the refused events and dead-letter only them."""
         try:
-            self._commit(plan_batch([e for _, e in oks], offset_rows), stop)
+            self._commit(plan_batch([e for _, e in oks], offset_rows, applied_at_us=self._clock_us()), stop)
             written = oks
         except BatchRejected as refusal:
             log.warning("batch of %s refused (%s); isolating the bad events", len(oks), refusal)
@@ -140,6 +172,7 @@ class Worker:
                     written.append((origin, event))
                 else:
                     rejected.append((origin, values[origin], ValidationError(f"Neo4j refused the event: {error}", stage="write")))
+            self._on_not_applied([e.event_id for o, e in oks if (o, e) not in written])
             self._commit(plan_batch((), offset_rows), stop)
         now = time.time()
         for origin, event in written:
@@ -154,7 +187,7 @@ class Worker:
         if not items:
             return []
         try:
-            self._commit(plan_batch([e for _, e in items]), stop)
+            self._commit(plan_batch([e for _, e in items], applied_at_us=self._clock_us()), stop)
             return [(o, e, None) for o, e in items]
         except BatchRejected as refusal:
             if len(items) == 1:
@@ -188,7 +221,7 @@ class Worker:
                         self._source.pause_all()
                         paused = True
                     deadline = time.monotonic() + backoff
-                    while time.monotonic() < deadline:
+                    while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
                         self._source.keep_alive()
                     backoff = min(backoff * 2, self._max_backoff_s)
         finally:

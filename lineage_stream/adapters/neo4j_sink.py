@@ -10,7 +10,7 @@ import neo4j
 from neo4j.exceptions import ClientError, DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
 
 from lineage_stream.errors import SinkUnavailable
-from lineage_stream.graph.cypher import READ_OFFSETS, SCHEMA, WRITE_ORDER
+from lineage_stream.graph.cypher import EXPIRE_APPLIED, READ_APPLIED, READ_OFFSETS, SCHEMA, WRITE_ORDER
 from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.settings import Neo4jSettings
 
@@ -86,6 +86,31 @@ class Neo4jSink:
         except _TRANSIENT as error:
             raise SinkUnavailable(f"Neo4j unavailable while reading offsets: {error}") from error
         return {(r["topic"], r["partition"]): r["next_offset"] for r in records}
+
+    def applied_event_ids(self, event_ids: Iterable[str]) -> set[str]:
+        """The IDs among ``event_ids`` that an earlier batch already applied.
+
+        Raises:
+            SinkUnavailable: Neo4j cannot be reached.
+        """
+        ids = list(event_ids)
+        if not ids:
+            return set()
+        try:
+            records, _, _ = self._driver.execute_query(READ_APPLIED, ids=ids, database_=self._database, routing_="r")
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable while checking event IDs: {error}") from error
+        return {r["event_id"] for r in records}
+
+    def expire_applied(self, horizon_us: int, limit: int = 10_000) -> int:
+        """Forget applied event IDs older than ``horizon_us`` (at most ``limit`` per call)."""
+        try:
+            records, _, _ = self._driver.execute_query(
+                EXPIRE_APPLIED, horizon=horizon_us, limit=limit, database_=self._database
+            )
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable while expiring event IDs: {error}") from error
+        return int(records[0]["deleted"])
 
     def run_query(self, cypher: str, parameters: Mapping[str, object] | None = None) -> list[dict[str, object]]:
         """Run a read query (for the query CLI and tests) and return plain dicts."""

@@ -11,6 +11,8 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT job_identity IF NOT EXISTS FOR (j:Job) REQUIRE (j.namespace, j.name) IS UNIQUE",
     "CREATE CONSTRAINT run_identity IF NOT EXISTS FOR (r:Run) REQUIRE r.run_id IS UNIQUE",
     "CREATE CONSTRAINT field_identity IF NOT EXISTS FOR (f:Field) REQUIRE (f.namespace, f.dataset, f.name) IS UNIQUE",
+    "CREATE CONSTRAINT applied_event_identity IF NOT EXISTS FOR (e:AppliedEvent) REQUIRE e.event_id IS UNIQUE",
+    "CREATE INDEX applied_event_time IF NOT EXISTS FOR (e:AppliedEvent) ON (e.applied_at_us)",
     "CREATE CONSTRAINT offset_identity IF NOT EXISTS FOR (o:KafkaOffset) REQUIRE (o.group, o.topic, o.partition) IS UNIQUE",
     "CREATE INDEX dataset_name IF NOT EXISTS FOR (d:Dataset) ON (d.name)",
     "CREATE INDEX job_name IF NOT EXISTS FOR (j:Job) ON (j.name)",
@@ -170,6 +172,26 @@ SET o.next_offset = CASE WHEN o.next_offset IS NULL OR row.next_offset > o.next_
         THEN row.next_offset ELSE o.next_offset END
 """
 
+# The dedup window that survives restarts: IDs of applied events, written with the batch.
+RECORD_APPLIED = """
+UNWIND $rows AS row
+MERGE (e:AppliedEvent {event_id: row.event_id})
+  ON CREATE SET e.applied_at_us = row.at
+"""
+
+READ_APPLIED = """
+UNWIND $ids AS id
+MATCH (e:AppliedEvent {event_id: id})
+RETURN e.event_id AS event_id
+"""
+
+EXPIRE_APPLIED = """
+MATCH (e:AppliedEvent) WHERE e.applied_at_us < $horizon
+WITH e LIMIT $limit
+DELETE e
+RETURN count(*) AS deleted
+"""
+
 READ_OFFSETS = """
 MATCH (o:KafkaOffset {group: $group})
 WHERE o.topic IN $topics
@@ -189,5 +211,6 @@ WRITE_ORDER: tuple[tuple[str, str], ...] = (
     ("schemas", UPSERT_SCHEMAS),
     ("column_edges", LINK_COLUMNS),
     ("symlinks", LINK_SYMLINKS),
+    ("applied_events", RECORD_APPLIED),
     ("offsets", STORE_OFFSETS),
 )

@@ -31,6 +31,7 @@ class GraphBatch:
     schemas: list[Row] = field(default_factory=list)
     column_edges: list[Row] = field(default_factory=list)
     symlinks: list[Row] = field(default_factory=list)
+    applied_events: list[Row] = field(default_factory=list)
     offsets: list[Row] = field(default_factory=list)
 
     def is_empty(self) -> bool:
@@ -172,11 +173,14 @@ class _Planner:
                 _span(io, at)
 
 
-def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = ()) -> GraphBatch:
-    """The rows that upsert ``events`` (and record ``offsets``) in one transaction."""
+def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, applied_at_us: int = 0) -> GraphBatch:
+    """The rows that upsert ``events``, remember their IDs (as applied at ``applied_at_us``) and
+    record ``offsets``, all in one transaction."""
     planner = _Planner()
+    applied: dict[str, Row] = {}
     for event in events:
         planner.add(event)
+        applied.setdefault(event.event_id, {"event_id": event.event_id, "at": applied_at_us})
     return GraphBatch(
         datasets=list(planner.datasets.values()),
         jobs=list(planner.jobs.values()),
@@ -189,5 +193,6 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = ()) -> G
         schemas=list(planner.schemas.values()),
         column_edges=list(planner.column_edges.values()),
         symlinks=list(planner.symlinks.values()),
+        applied_events=list(applied.values()),
         offsets=list(offsets),
     )

@@ -51,8 +51,9 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
     ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic])
-    avro = AvroDecoder(RegistrySchemas(kafka.registry_url), latest_schema(), max_bytes=settings.max_message_bytes)
-    openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes)
+    avro = AvroDecoder(RegistrySchemas(kafka.registry_url), latest_schema(), max_bytes=settings.max_message_bytes,
+                       clock_us=wall_clock_us)
+    openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes, clock_us=wall_clock_us)
     decoders: dict[str, Decoder] = {kafka.avro_topic: avro, **{t: openlineage for t in kafka.openlineage_topics}}
     _install_signal_handlers(stop)
     with ExitStack() as stack:

@@ -94,6 +94,46 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview(value: bytes | None, width: int = 80) -> str:
+    if value is None:
+        return "(null)"
+    try:
+        text = value.decode("utf-8")
+        return text if len(text) <= width else text[: width - 1] + "…"
+    except UnicodeDecodeError:
+        return value[: width // 3].hex() + ("…" if len(value) > width // 3 else "")
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from lineage_stream.adapters.dead_letter_admin import read_dead_letters, replay_dead_letters
+
+    kafka = kafka_settings(_environment(args))
+    if args.action == "replay":
+        count = replay_dead_letters(kafka.bootstrap, kafka.dlq_topic, from_beginning=args.from_beginning)
+        print(f"replayed {count} dead letter(s) from {kafka.dlq_topic} to their original topics")
+        return 0
+    if args.action == "show":
+        letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, partition=args.partition, offset=args.offset, limit=1)
+        if not letters or letters[0].offset != args.offset:
+            print(f"no dead letter at {kafka.dlq_topic}[{args.partition}]@{args.offset}", file=sys.stderr)
+            return 1
+        letter = letters[0]
+        print(f"{kafka.dlq_topic}[{letter.partition}]@{letter.offset}  key={_preview(letter.key)}")
+        for name, value in sorted(letter.errors.items()):
+            print(f"  {name}: {value}")
+        for name, value in letter.original_headers:
+            print(f"  header {name}: {_preview(value)}")
+        print(f"  value ({len(letter.value or b'')} bytes): {_preview(letter.value, 2000)}")
+        return 0
+    letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, limit=args.limit)
+    print(f"{len(letters)} dead letter(s) in {kafka.dlq_topic}" + (" (limit reached)" if len(letters) == args.limit else ""))
+    for letter in letters:
+        errors = letter.errors
+        print(f"  [{letter.partition}]@{letter.offset}  from {errors.get('topic')}[{errors.get('partition')}]@"
+              f"{errors.get('offset')}  {errors.get('stage')}: {errors.get('exception.message', '')[:100]}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lineage-stream", description="Live lineage graph from Kafka into Neo4j.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -121,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
     worker.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     worker.set_defaults(handler=cmd_worker)
+
+    dlq = commands.add_parser("dlq", help="inspect and replay the dead-letter topic")
+    dlq_actions = dlq.add_subparsers(dest="action", required=True)
+    dlq_list = dlq_actions.add_parser("list", help="list dead letters with their reasons")
+    dlq_list.add_argument("--limit", type=int, default=100)
+    dlq_show = dlq_actions.add_parser("show", help="show one dead letter: reason, headers, value")
+    dlq_show.add_argument("partition", type=int)
+    dlq_show.add_argument("offset", type=int)
+    dlq_replay = dlq_actions.add_parser("replay", help="re-drive dead letters to their original topics")
+    dlq_replay.add_argument("--from-beginning", action="store_true",
+                            help="replay every dead letter, not only those not replayed before")
+    for sub in (dlq_list, dlq_show, dlq_replay):
+        _flag(sub, "bootstrap", "Kafka bootstrap servers")
+        _flag(sub, "dlq_topic", "dead-letter topic")
+    dlq.set_defaults(handler=cmd_dlq)
 
     query = commands.add_parser("lineage", help="print the upstream and/or downstream lineage of a dataset")
     query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")

@@ -7,15 +7,18 @@ Everything that can go wrong with untrusted bytes becomes one ``DecodeError`` (o
 from __future__ import annotations
 
 import io
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import fastavro
 
 from lineage_stream.contract import event_from_record, unframe
 from lineage_stream.contract.schemas import SchemaVersion
 from lineage_stream.errors import DecodeError, RejectedRecord, ValidationError
-from lineage_stream.model import EventKind, LineageEvent
+from lineage_stream.model import LineageEvent
 from lineage_stream.openlineage import decode_openlineage_json
+from lineage_stream.pipeline.validate import validate_event
+
+Clock = Callable[[], int]
 
 
 class WriterSchemas(Protocol):
@@ -26,10 +29,11 @@ class WriterSchemas(Protocol):
 class AvroDecoder:
     """Decodes Confluent-framed Avro written with any registered version into the reader's version."""
 
-    def __init__(self, schemas: WriterSchemas, reader: SchemaVersion, *, max_bytes: int) -> None:
+    def __init__(self, schemas: WriterSchemas, reader: SchemaVersion, *, max_bytes: int, clock_us: Clock) -> None:
         self._schemas = schemas
         self._reader = reader
         self._max_bytes = max_bytes
+        self._clock_us = clock_us
 
     def __call__(self, value: bytes | None) -> LineageEvent:
         """Raises:
@@ -46,6 +50,9 @@ class AvroDecoder:
             record = fastavro.schemaless_reader(stream, writer, self._reader.parsed)
         except RejectedRecord:
             raise
+        except OverflowError as error:
+            raise DecodeError(f"a timestamp out of range for schema ID {schema_id} (nanoseconds where "
+                              f"microseconds belong?): {error}") from error
         except Exception as error:  # fastavro raises EOFError, ValueError, IndexError, UnicodeDecodeError, ...
             raise DecodeError(f"invalid Avro for schema ID {schema_id}: {type(error).__name__}: {error}") from error
         if stream.tell() != len(body):
@@ -54,31 +61,19 @@ class AvroDecoder:
             event = event_from_record(record)  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError) as error:
             raise ValidationError(f"record does not fit the contract: {error}") from error
-        return validate_event(event)
+        return validate_event(event, self._clock_us())
 
 
 class OpenLineageJsonDecoder:
     """Decodes OpenLineage JSON as written by the OpenLineage clients' Kafka transport."""
 
-    def __init__(self, *, max_bytes: int) -> None:
+    def __init__(self, *, max_bytes: int, clock_us: Clock) -> None:
         self._max_bytes = max_bytes
+        self._clock_us = clock_us
 
     def __call__(self, value: bytes | None) -> LineageEvent:
         """Raises:
         DecodeError: oversized, not UTF-8, not JSON, too deeply nested.
         ValidationError: the JSON breaks the OpenLineage spec in a way we cannot ingest.
         """
-        return validate_event(decode_openlineage_json(value, max_bytes=self._max_bytes).event)
-
-
-def validate_event(event: LineageEvent) -> LineageEvent:
-    """Raises ValidationError when the event lacks what its kind needs."""
-    if not event.event_id.strip():
-        raise ValidationError("blank event_id")
-    if event.kind is EventKind.RUN and (event.run is None or not event.run.run_id.strip()):
-        raise ValidationError("run event without a run ID")
-    if event.kind in (EventKind.RUN, EventKind.JOB) and event.job is None:
-        raise ValidationError(f"{event.kind.value.lower()} event without a job")
-    if event.kind is EventKind.DATASET and event.dataset is None:
-        raise ValidationError("dataset event without a dataset")
-    return event
+        return validate_event(decode_openlineage_json(value, max_bytes=self._max_bytes).event, self._clock_us())

@@ -9,7 +9,9 @@ import pytest
 from lineage_stream.contract import event_to_record, frame, latest_schema
 from lineage_stream.errors import DecodeError, ValidationError
 from lineage_stream.pipeline.decode import AvroDecoder
-from factories import run_event
+from factories import BASE_US, run_event
+
+NOW_US = BASE_US + 3_600_000_000
 
 
 class InMemorySchemas:
@@ -33,7 +35,7 @@ def encode(record, schema=None):
 
 @pytest.fixture
 def decode():
-    return AvroDecoder(InMemorySchemas({1: latest_schema().parsed}), latest_schema(), max_bytes=64 * 1024)
+    return AvroDecoder(InMemorySchemas({1: latest_schema().parsed}), latest_schema(), max_bytes=64 * 1024, clock_us=lambda: NOW_US)
 
 
 def test_valid_event_decodes(decode):
@@ -90,9 +92,15 @@ def test_reader_resolves_an_older_writer_schema():
     writer_doc = json.loads(latest_schema().text)
     writer_doc["fields"] = [f for f in writer_doc["fields"] if f["name"] != "schema_url"]
     writer = fastavro.parse_schema(writer_doc)
-    decode = AvroDecoder(InMemorySchemas({1: writer}), latest_schema(), max_bytes=1 << 20)
+    decode = AvroDecoder(InMemorySchemas({1: writer}), latest_schema(), max_bytes=1 << 20, clock_us=lambda: NOW_US)
     record = event_to_record(run_event())
     del record["schema_url"]
     buffer = io.BytesIO()
     fastavro.schemaless_writer(buffer, writer, record)
     assert decode(frame(1, buffer.getvalue())).schema_url is None
+
+
+def test_nanosecond_timestamp_is_a_typed_error(decode):
+    record = {**event_to_record(run_event()), "event_time": BASE_US * 1000}
+    with pytest.raises(DecodeError, match="nanoseconds"):
+        decode(encode(record))

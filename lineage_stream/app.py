@@ -16,6 +16,7 @@ from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.contract import latest_schema
 from lineage_stream.naming import AliasMap
+from lineage_stream.openlineage import DroppedFacet
 from lineage_stream.pipeline.chain import Stage
 from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.dedup import DedupStage, Deduplicator
@@ -53,7 +54,12 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic])
     avro = AvroDecoder(RegistrySchemas(kafka.registry_url), latest_schema(), max_bytes=settings.max_message_bytes,
                        clock_us=wall_clock_us)
-    openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes, clock_us=wall_clock_us)
+    def count_dropped(dropped: DroppedFacet) -> None:
+        metrics.facets_dropped.labels(dropped.facet).inc()
+        log.warning("dropped malformed facet %s at %s: %s", dropped.facet, dropped.location, dropped.reason)
+
+    openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes, clock_us=wall_clock_us,
+                                         on_dropped_facet=count_dropped)
     decoders: dict[str, Decoder] = {kafka.avro_topic: avro, **{t: openlineage for t in kafka.openlineage_topics}}
     _install_signal_handlers(stop)
     with ExitStack() as stack:

@@ -26,6 +26,7 @@ from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
 from lineage_stream.errors import RejectedRecord, RetryableError, ValidationError
 from lineage_stream.graph.plan import GraphBatch, plan_batch
 from lineage_stream.model import LineageEvent, RecordOrigin
+from lineage_stream.naming import UNRECOGNIZED, scheme_of
 from lineage_stream.pipeline.chain import Stage, run_stages
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,9 @@ class Worker:
         for origin, event in written:
             self._metrics.written.labels(origin.topic, event.kind.value).inc()
             self._metrics.ingestion_latency.observe(max(now - event.event_time_us / 1e6, 0.0))
+            for dataset in (*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])):
+                if dataset.naming_rule == UNRECOGNIZED:
+                    self._metrics.unrecognized_identifiers.labels(scheme_of(dataset.raw_namespace or "")).inc()
         self._metrics.last_commit.set(now)
         return written
 

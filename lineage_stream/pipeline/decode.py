@@ -15,7 +15,7 @@ from lineage_stream.contract import event_from_record, unframe
 from lineage_stream.contract.schemas import SchemaVersion
 from lineage_stream.errors import DecodeError, RejectedRecord, ValidationError
 from lineage_stream.model import LineageEvent
-from lineage_stream.openlineage import decode_openlineage_json
+from lineage_stream.openlineage import DroppedFacet, decode_openlineage_json
 from lineage_stream.pipeline.validate import validate_event
 
 Clock = Callable[[], int]
@@ -67,13 +67,19 @@ class AvroDecoder:
 class OpenLineageJsonDecoder:
     """Decodes OpenLineage JSON as written by the OpenLineage clients' Kafka transport."""
 
-    def __init__(self, *, max_bytes: int, clock_us: Clock) -> None:
+    def __init__(self, *, max_bytes: int, clock_us: Clock,
+                 on_dropped_facet: Callable[[DroppedFacet], None] = lambda _facet: None) -> None:
         self._max_bytes = max_bytes
         self._clock_us = clock_us
+        self._on_dropped_facet = on_dropped_facet
 
     def __call__(self, value: bytes | None) -> LineageEvent:
         """Raises:
         DecodeError: oversized, not UTF-8, not JSON, too deeply nested.
         ValidationError: the JSON breaks the OpenLineage spec in a way we cannot ingest.
         """
-        return validate_event(decode_openlineage_json(value, max_bytes=self._max_bytes).event, self._clock_us())
+        parsed = decode_openlineage_json(value, max_bytes=self._max_bytes)
+        event = validate_event(parsed.event, self._clock_us())
+        for dropped in parsed.dropped_facets:
+            self._on_dropped_facet(dropped)
+        return event

@@ -15,6 +15,7 @@ from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.contract import latest_schema
+from lineage_stream.failpoints import Failpoints
 from lineage_stream.naming import AliasMap
 from lineage_stream.openlineage import DroppedFacet
 from lineage_stream.pipeline.chain import Stage
@@ -39,7 +40,7 @@ def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None) -> list[S
 
 def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metrics: bool = True,
                metrics: WorkerMetrics | None = None, stop: threading.Event | None = None,
-               aliases: AliasMap | None = None) -> dict[str, int]:
+               aliases: AliasMap | None = None, failpoints: Failpoints | None = None) -> dict[str, int]:
     """Run the worker until stopped (SIGTERM/SIGINT) or, with ``until_idle``, until caught up.
 
     Returns the totals: consumed, written, duplicates, rejected.
@@ -77,7 +78,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
-            clock_us=wall_clock_us, on_not_applied=dedup.forget,
+            clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints,
         )
         worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)

@@ -75,8 +75,12 @@ def cmd_produce(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from lineage_stream.app import run_worker
 
-    settings = worker_settings(_environment(args))
-    totals = run_worker(settings, until_idle=args.until_idle, serve_metrics=not args.no_metrics)
+    from lineage_stream.failpoints import Failpoints
+
+    env = _environment(args)
+    settings = worker_settings(env)
+    totals = run_worker(settings, until_idle=args.until_idle, serve_metrics=not args.no_metrics,
+                        failpoints=Failpoints.parse(env.get("LINEAGE_FAILPOINTS")))
     print("worker: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     return 0
 

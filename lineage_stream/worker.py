@@ -24,6 +24,7 @@ from lineage_stream.adapters.kafka_source import KafkaSource
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
 from lineage_stream.errors import RejectedRecord, RetryableError, ValidationError
+from lineage_stream.failpoints import Failpoints
 from lineage_stream.graph.plan import GraphBatch, plan_batch
 from lineage_stream.model import LineageEvent, RecordOrigin
 from lineage_stream.naming import UNRECOGNIZED, scheme_of
@@ -48,7 +49,7 @@ class Worker:
                  stages: Sequence[Stage], dead_letters: DeadLetterWriter, metrics: WorkerMetrics,
                  group_id: str, batch_size: int, dedup_window_us: int, clock_us: Callable[[], int],
                  on_not_applied: Callable[[Sequence[str]], None] = lambda _ids: None,
-                 max_backoff_s: float = 10.0) -> None:
+                 failpoints: Failpoints | None = None, max_backoff_s: float = 10.0) -> None:
         self._source = source
         self._sink = sink
         self._decoders = decoders
@@ -61,6 +62,7 @@ class Worker:
         self._clock_us = clock_us
         self._on_not_applied = on_not_applied
         self._max_backoff_s = max_backoff_s
+        self._failpoints = failpoints or Failpoints()
         self._next_expiry_us = 0
         self.totals = {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
 
@@ -120,10 +122,13 @@ class Worker:
             self._metrics.duplicates.labels(origin.topic).inc()
         offset_rows = [{"group": self._group_id, "topic": t, "partition": p, "next_offset": o}
                        for (t, p), o in next_offsets.items()]
+        # Dead letters are acknowledged before the offsets that skip them are committed.
+        self._dead_letter(rejected, stop)
+        self._failpoints.hit("before_graph_commit")
         written = self._write(oks, offset_rows, rejected, values, stop)
-        self._dead_letters.send_all(rejected)
-        self._retry(self._dead_letters.flush, stop)
+        self._failpoints.hit("after_graph_commit")
         self._source.commit(next_offsets)
+        self._failpoints.hit("after_kafka_commit")
         for origin, _value, rejection in rejected:
             self._metrics.rejected.labels(origin.topic, rejection.stage, type(rejection).__name__).inc()
             log.warning("rejected %s[%s]@%s at %s: %s", origin.topic, origin.partition, origin.offset,
@@ -168,12 +173,16 @@ class Worker:
         except BatchRejected as refusal:
             log.warning("batch of %s refused (%s); isolating the bad events", len(oks), refusal)
             written = []
+            refused: list[Rejected] = []
             for origin, event, error in self._isolate(oks, stop):
                 if error is None:
                     written.append((origin, event))
                 else:
-                    rejected.append((origin, values[origin], ValidationError(f"Neo4j refused the event: {error}", stage="write")))
-            self._on_not_applied([e.event_id for o, e in oks if (o, e) not in written])
+                    refused.append((origin, values[origin],
+                                    ValidationError(f"Neo4j refused the event: {error}", stage="write")))
+                    self._on_not_applied([event.event_id])
+            self._dead_letter(refused, stop)
+            rejected.extend(refused)
             self._commit(plan_batch((), offset_rows), stop)
         now = time.time()
         for origin, event in written:
@@ -184,6 +193,11 @@ class Worker:
                     self._metrics.unrecognized_identifiers.labels(scheme_of(dataset.raw_namespace or "")).inc()
         self._metrics.last_commit.set(now)
         return written
+
+    def _dead_letter(self, rejected: Sequence[Rejected], stop: threading.Event | None) -> None:
+        if rejected:
+            self._dead_letters.send_all(rejected)
+            self._retry(self._dead_letters.flush, stop)
 
     def _isolate(self, items: list[tuple[RecordOrigin, LineageEvent]], stop: threading.Event | None
                  ) -> list[tuple[RecordOrigin, LineageEvent, BatchRejected | None]]:

@@ -68,3 +68,11 @@ def test_schema_column_lineage_parent_and_offsets():
 def test_empty_batch():
     assert plan_batch([]).is_empty()
     assert not plan_batch([], [{"group": "g", "topic": "t", "partition": 0, "next_offset": 1}]).is_empty()
+
+
+def test_facets_are_stored_as_one_json_object():
+    import json
+    from lineage_stream.model import Job
+    event = replace(run_event(), job=Job("ns", "job", {"sql": '{"query":"SELECT 1"}', "a": "[1]"}))
+    (job,) = plan_batch([event]).jobs
+    assert json.loads(job["facets"]) == {"a": [1], "sql": {"query": "SELECT 1"}}

@@ -9,6 +9,7 @@ the local services, started by the same code as ``lineage-stream infra up``.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,8 +99,13 @@ def services() -> Iterator[Services]:
 def graph(services: Services) -> Iterator[neo4j.Driver]:
     """A driver on an empty graph (Community has one database, so each test starts by clearing it)."""
     driver = neo4j.GraphDatabase.driver(services.neo4j_uri, auth=(services.neo4j_user, services.neo4j_password))
-    with driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    for attempt in range(10):
+        try:
+            with driver.session() as session:
+                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+            break
+        except neo4j.exceptions.TransientError:  # a deadlock with a concurrent writer: try again
+            time.sleep(0.5 * (attempt + 1))
     yield driver
     driver.close()
 

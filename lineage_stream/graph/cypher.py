@@ -14,6 +14,8 @@ SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT applied_event_identity IF NOT EXISTS FOR (e:AppliedEvent) REQUIRE e.event_id IS UNIQUE",
     "CREATE INDEX applied_event_time IF NOT EXISTS FOR (e:AppliedEvent) ON (e.applied_at_us)",
     "CREATE CONSTRAINT offset_identity IF NOT EXISTS FOR (o:KafkaOffset) REQUIRE (o.group, o.topic, o.partition) IS UNIQUE",
+    "CREATE CONSTRAINT schema_version_identity IF NOT EXISTS FOR (v:SchemaVersion) "
+    "REQUIRE (v.namespace, v.name, v.fingerprint) IS UNIQUE",
     "CREATE INDEX dataset_name IF NOT EXISTS FOR (d:Dataset) ON (d.name)",
     "CREATE INDEX job_name IF NOT EXISTS FOR (j:Job) ON (j.name)",
     "CREATE INDEX run_state IF NOT EXISTS FOR (r:Run) ON (r.state)",
@@ -93,8 +95,10 @@ MERGE (j)-[:CHILD_OF]->(pj)
 _RUN_IO = """
 UNWIND $rows AS row
 MATCH (r:Run {{run_id: row.run_id}})
-MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+MATCH (named:Dataset {{namespace: row.namespace, name: row.name}})
 MATCH (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
+WITH r, j, row, coalesce(canonical, named) AS d
 OPTIONAL MATCH {run_edge_existing}
 WITH r, d, j, row, existing IS NULL AS is_new
 MERGE {run_edge}
@@ -117,7 +121,9 @@ LINK_RUN_WRITES = _RUN_IO.format(
 _JOB_IO = """
 UNWIND $rows AS row
 MATCH (j:Job {{namespace: row.job_namespace, name: row.job_name}})
-MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+MATCH (named:Dataset {{namespace: row.namespace, name: row.name}})
+OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
+WITH j, row, coalesce(canonical, named) AS d
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
 SET {span_je}
@@ -140,6 +146,16 @@ SET fd.type = f.type, fd.description = f.description
 MERGE (d)-[:HAS_FIELD]->(fd)
 """
 
+# A new SchemaVersion only when the fields change; versions are ordered by first_seen_us.
+UPSERT_SCHEMA_VERSIONS = f"""
+UNWIND $rows AS row
+MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+MERGE (v:SchemaVersion {{namespace: row.namespace, name: row.name, fingerprint: row.fingerprint}})
+  ON CREATE SET v.fields = row.fields
+SET {_span("v")}
+MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
+"""
+
 LINK_COLUMNS = f"""
 UNWIND $rows AS row
 MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
@@ -156,9 +172,12 @@ SET {_span("e")},
     e.description = coalesce(e.description, row.description)
 """
 
+# The dataset an event names is canonical; its symlinks point at it. A dataset that is itself an
+# alias does not gather aliases, so alias chains and cycles cannot form.
 LINK_SYMLINKS = """
 UNWIND $rows AS row
 MATCH (d:Dataset {namespace: row.namespace, name: row.name})
+WHERE NOT EXISTS { MATCH (d)-[:ALIAS_OF]->() }
 MERGE (a:Dataset {namespace: row.alias_namespace, name: row.alias_name})
   ON CREATE SET a.first_seen_us = row.at, a.last_seen_us = row.at
 MERGE (a)-[e:ALIAS_OF]->(d)
@@ -201,6 +220,7 @@ RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
 # (batch attribute, statement), in execution order.
 WRITE_ORDER: tuple[tuple[str, str], ...] = (
     ("datasets", UPSERT_DATASETS),
+    ("symlinks", LINK_SYMLINKS),
     ("jobs", UPSERT_JOBS),
     ("runs", UPSERT_RUNS),
     ("parents", LINK_PARENTS),
@@ -209,8 +229,8 @@ WRITE_ORDER: tuple[tuple[str, str], ...] = (
     ("job_reads", LINK_JOB_READS),
     ("job_writes", LINK_JOB_WRITES),
     ("schemas", UPSERT_SCHEMAS),
+    ("schema_versions", UPSERT_SCHEMA_VERSIONS),
     ("column_edges", LINK_COLUMNS),
-    ("symlinks", LINK_SYMLINKS),
     ("applied_events", RECORD_APPLIED),
     ("offsets", STORE_OFFSETS),
 )

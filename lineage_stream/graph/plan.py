@@ -29,6 +29,7 @@ class GraphBatch:
     job_reads: list[Row] = field(default_factory=list)
     job_writes: list[Row] = field(default_factory=list)
     schemas: list[Row] = field(default_factory=list)
+    schema_versions: list[Row] = field(default_factory=list)
     column_edges: list[Row] = field(default_factory=list)
     symlinks: list[Row] = field(default_factory=list)
     applied_events: list[Row] = field(default_factory=list)
@@ -73,6 +74,7 @@ class _Planner:
         self.run_io: dict[tuple[str, str, str, str], Row] = {}
         self.job_io: dict[tuple[str, str, str, str, str], Row] = {}
         self.schemas: dict[tuple[str, str], Row] = {}
+        self.schema_versions: dict[tuple[str, str, str], Row] = {}
         self.column_edges: dict[tuple[Any, ...], Row] = {}
         self.symlinks: dict[tuple[str, str, str, str], Row] = {}
 
@@ -122,6 +124,10 @@ class _Planner:
             current = self.schemas.get(key)
             if current is None or (at, fingerprint) > (current["at"], current["fingerprint"]):
                 self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": fields}
+            version = self.schema_versions.setdefault((*key, fingerprint), {
+                "namespace": dataset.namespace, "name": dataset.name, "fingerprint": fingerprint,
+                "fields": text, "first": at, "last": at})
+            _span(version, at)
         for lineage in dataset.column_lineage:
             for source in lineage.inputs:
                 transformations = source.transformations or ()
@@ -192,6 +198,7 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         job_reads=[r for (d, *_), r in planner.job_io.items() if d == "reads"],
         job_writes=[r for (d, *_), r in planner.job_io.items() if d == "writes"],
         schemas=list(planner.schemas.values()),
+        schema_versions=list(planner.schema_versions.values()),
         column_edges=list(planner.column_edges.values()),
         symlinks=list(planner.symlinks.values()),
         applied_events=list(applied.values()),

@@ -76,3 +76,14 @@ def test_facets_are_stored_as_one_json_object():
     event = replace(run_event(), job=Job("ns", "job", {"sql": '{"query":"SELECT 1"}', "a": "[1]"}))
     (job,) = plan_batch([event]).jobs
     assert json.loads(job["facets"]) == {"a": [1], "sql": {"query": "SELECT 1"}}
+
+
+def test_schema_versions_are_one_row_per_distinct_schema():
+    v1 = (SchemaField("a", "INT"),)
+    v2 = (SchemaField("a", "INT"), SchemaField("b", "TEXT"))
+    events = [run_event(f"r{i}", at_us=BASE_US + i, outputs=(dataset("t", fields=fields),))
+              for i, fields in enumerate([v1, v1, v2, v1])]
+    versions = sorted(plan_batch(events).schema_versions, key=lambda v: v["first"])
+    assert [(v["first"], v["last"]) for v in versions] == [(BASE_US, BASE_US + 3), (BASE_US + 2, BASE_US + 2)]
+    (current,) = plan_batch(events).schemas
+    assert [f["name"] for f in current["fields"]] == ["a"] and current["at"] == BASE_US + 3

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from lineage_stream.errors import LineageStreamError
 from lineage_stream.settings import DEFAULTS, kafka_settings, neo4j_settings, worker_settings
+
+if TYPE_CHECKING:
+    from lineage_stream.naming import AliasMap
 
 log = logging.getLogger("lineage_stream")
 
@@ -72,6 +76,22 @@ def cmd_produce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _aliases(path: str | None) -> "AliasMap | None":
+    """The alias map from a JSON file: {"host_aliases": {...}, "namespace_aliases": {...}}."""
+    from lineage_stream.errors import ConfigError
+    from lineage_stream.naming import AliasMap
+
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot read the alias map {path}: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"the alias map {path} must be a JSON object")
+    return AliasMap.from_mapping(data)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from lineage_stream.app import run_worker
 
@@ -80,6 +100,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     env = _environment(args)
     settings = worker_settings(env)
     totals = run_worker(settings, until_idle=args.until_idle, serve_metrics=not args.no_metrics,
+                        aliases=_aliases(args.aliases or env.get("LINEAGE_ALIASES_FILE")),
                         failpoints=Failpoints.parse(env.get("LINEAGE_FAILPOINTS")))
     print("worker: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     return 0
@@ -162,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     _flag(worker, "metrics_host", "address of the /metrics endpoint")
     _flag(worker, "metrics_port", "port of the /metrics endpoint")
     _neo4j_flags(worker)
+    worker.add_argument("--aliases", metavar="FILE", help="JSON alias map: host_aliases, namespace_aliases "
+                        "(env LINEAGE_ALIASES_FILE)")
     worker.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
     worker.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     worker.set_defaults(handler=cmd_worker)

@@ -69,9 +69,9 @@ class _Planner:
     def __init__(self) -> None:
         self.datasets: dict[tuple[str, str], Row] = {}
         self.jobs: dict[tuple[str, str], Row] = {}
-        self.runs: dict[str, Row] = {}
+        self.runs: dict[tuple[str, str, str], Row] = {}
         self.parents: dict[str, Row] = {}
-        self.run_io: dict[tuple[str, str, str, str], Row] = {}
+        self.run_io: dict[tuple[str, ...], Row] = {}
         self.job_io: dict[tuple[str, str, str, str, str], Row] = {}
         self.schemas: dict[tuple[str, str], Row] = {}
         self.schema_versions: dict[tuple[str, str, str], Row] = {}
@@ -154,7 +154,8 @@ class _Planner:
         assert event.run is not None and event.job is not None
         run, job = event.run, event.job
         state = event.event_type or RunState.OTHER
-        row = self.runs.setdefault(run.run_id, {
+        # Keyed by job too: a run ID reused by another job (it happens in copied fixtures) links both jobs.
+        row = self.runs.setdefault((run.run_id, job.namespace, job.name), {
             "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
             "state": "", "rank": -1, "state_at": -1, "started": None, "facets": "", "facets_at": -1,
         })
@@ -173,7 +174,7 @@ class _Planner:
             })
         for direction, datasets in (("read", event.inputs), ("wrote", event.outputs)):
             for d in datasets:
-                io = self.run_io.setdefault((direction, run.run_id, d.namespace, d.name), {
+                io = self.run_io.setdefault((direction, run.run_id, job.namespace, job.name, d.namespace, d.name), {
                     "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
                     "namespace": d.namespace, "name": d.name, "first": at, "last": at,
                 })

@@ -43,7 +43,7 @@ lint: install
 	$(BIN)/python -m mypy
 
 bench: services
-	$(BIN)/python -m lineage_stream.bench
+	$(CLI) bench
 
 status: install
 	$(CLI) infra status

@@ -204,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
         _flag(sub, "dlq_topic", "dead-letter topic")
     dlq.set_defaults(handler=cmd_dlq)
 
+    from lineage_stream.bench.__main__ import add_arguments as add_bench_arguments, run as run_bench
+
+    bench = commands.add_parser("bench", help="measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=run_bench)
+
     query = commands.add_parser("lineage", help="print the upstream and/or downstream lineage of a dataset")
     query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
     query.add_argument("name", help="dataset name, e.g. analytics.public.orders")

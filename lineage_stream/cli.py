@@ -146,8 +146,8 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         print(f"{kafka.dlq_topic}[{letter.partition}]@{letter.offset}  key={_preview(letter.key)}")
         for name, value in sorted(letter.errors.items()):
             print(f"  {name}: {value}")
-        for name, value in letter.original_headers:
-            print(f"  header {name}: {_preview(value)}")
+        for header, raw in letter.original_headers:
+            print(f"  header {header}: {_preview(raw)}")
         print(f"  value ({len(letter.value or b'')} bytes): {_preview(letter.value, 2000)}")
         return 0
     letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, limit=args.limit)

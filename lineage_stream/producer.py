@@ -111,7 +111,8 @@ class LineageProducer:
 
     def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
-            key = message.key().decode(errors="replace") if message.key() else ""
+            raw = message.key()
+            key = raw.decode(errors="replace") if raw else ""
             self._failures.append(f"key {key!r}: {error.str()}")
 
     def __enter__(self) -> LineageProducer:

@@ -19,7 +19,7 @@ from typing import Callable, Mapping, Sequence
 
 from confluent_kafka import KafkaError, Message
 
-from lineage_stream.adapters.dead_letter import DeadLetterWriter
+from lineage_stream.adapters.dead_letter import DeadLetterWriter, plain_headers
 from lineage_stream.adapters.kafka_source import KafkaSource
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
@@ -100,7 +100,7 @@ class Worker:
         for message in messages:
             error = message.error()
             if error is not None:
-                if error.code() != KafkaError._PARTITION_EOF:
+                if error.code() != KafkaError._PARTITION_EOF:  # type: ignore[attr-defined]
                     log.warning("consumer error: %s", error)
                 continue
             origin = _origin(message)
@@ -129,10 +129,10 @@ class Worker:
         self._failpoints.hit("after_graph_commit")
         self._source.commit(next_offsets)
         self._failpoints.hit("after_kafka_commit")
-        for origin, _value, rejection in rejected:
-            self._metrics.rejected.labels(origin.topic, rejection.stage, type(rejection).__name__).inc()
+        for origin, _value, reason in rejected:
+            self._metrics.rejected.labels(origin.topic, reason.stage, type(reason).__name__).inc()
             log.warning("rejected %s[%s]@%s at %s: %s", origin.topic, origin.partition, origin.offset,
-                        rejection.stage, rejection.reason)
+                        reason.stage, reason.reason)
         self._expire_applied_ids(stop)
         outcome = BatchOutcome(len(values), len(written), len(duplicates), len(rejected))
         for name in self.totals:
@@ -248,12 +248,14 @@ class Worker:
 
 
 def _origin(message: Message) -> RecordOrigin:
+    topic, partition, offset = message.topic(), message.partition(), message.offset()
+    assert topic is not None and partition is not None and offset is not None, "a consumed record has a position"
     _, timestamp = message.timestamp()
     return RecordOrigin(
-        topic=message.topic(),
-        partition=message.partition(),
-        offset=message.offset(),
+        topic=topic,
+        partition=partition,
+        offset=offset,
         key=message.key(),
         timestamp_ms=timestamp if timestamp > 0 else None,
-        headers=tuple(message.headers() or ()),
+        headers=plain_headers(message.headers()),
     )

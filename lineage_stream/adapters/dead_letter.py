@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, Message, Producer
 
 from lineage_stream.errors import RejectedRecord, RetryableError
 from lineage_stream.model import RecordOrigin
 
 Header = tuple[str, bytes | None]
+
+
+def plain_headers(headers: Any) -> tuple[Header, ...]:
+    """Kafka headers as (name, bytes) pairs, whatever shape the client handed them over in."""
+    if not headers:
+        return ()
+    items = headers.items() if isinstance(headers, dict) else headers
+    return tuple((str(k), v.encode() if isinstance(v, str) else v) for k, v in items)
 
 
 def error_headers(origin: RecordOrigin, error: RejectedRecord) -> list[Header]:
@@ -39,7 +47,7 @@ class DeadLetterWriter:
     def send(self, origin: RecordOrigin, value: bytes | None, error: RejectedRecord) -> None:
         headers = list(origin.headers) + error_headers(origin, error)
         self._producer.produce(
-            self.topic, value=value, key=origin.key, headers=headers,
+            self.topic, value=value, key=origin.key, headers=headers,  # type: ignore[arg-type]
             timestamp=origin.timestamp_ms or 0, on_delivery=self._on_delivery,
         )
         self._producer.poll(0)
@@ -59,6 +67,6 @@ class DeadLetterWriter:
         if remaining or failures:
             raise RetryableError(f"dead-letter delivery failed ({remaining} pending): {'; '.join(failures[:3])}")
 
-    def _on_delivery(self, err: KafkaException | None, _msg: object) -> None:
+    def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
         if err is not None:
             self._failures.append(str(err))

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
+from lineage_stream.adapters.dead_letter import plain_headers
 from lineage_stream.errors import DeliveryError
 
 ERROR_PREFIX = "__connect.errors."
@@ -74,14 +75,15 @@ def _drain(consumer: Consumer, assignment: list[TopicPartition], ends: dict[int,
         messages = consumer.consume(min(500, limit - seen), timeout=1.0)
         idle_polls = 0 if messages else idle_polls + 1
         for message in messages:
-            if message.error() is not None:
+            partition, offset = message.partition(), message.offset()
+            if message.error() is not None or partition is None or offset is None:
                 continue
-            if message.offset() + 1 >= remaining.get(message.partition(), 0):
-                remaining.pop(message.partition(), None)
+            if offset + 1 >= remaining.get(partition, 0):
+                remaining.pop(partition, None)
             seen += 1
             _, timestamp = message.timestamp()
-            yield DeadLetter(message.partition(), message.offset(), message.key(), message.value(),
-                             timestamp if timestamp > 0 else None, tuple(message.headers() or ()))
+            yield DeadLetter(partition, offset, message.key(), message.value(),
+                             timestamp if timestamp > 0 else None, plain_headers(message.headers()))
             if seen >= limit:
                 return
 
@@ -126,7 +128,7 @@ def replay_dead_letters(bootstrap: str, topic: str, *, group: str = "lineage-str
                 failures.append(f"{topic}[{letter.partition}]@{letter.offset} has no origin topic header")
                 break
             headers = letter.original_headers + [(REPLAY_HEADER, f"{topic}[{letter.partition}]@{letter.offset}".encode())]
-            producer.produce(target, key=letter.key, value=letter.value, headers=headers,
+            producer.produce(target, key=letter.key, value=letter.value, headers=headers,  # type: ignore[arg-type]
                              timestamp=letter.timestamp_ms or 0, on_delivery=on_delivery)
             producer.poll(0)
             positions[letter.partition] = letter.offset + 1

@@ -7,7 +7,7 @@ import time
 from typing import Callable, Iterable, Mapping, Sequence
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from lineage_stream.errors import RetryableError
 
@@ -28,7 +28,7 @@ def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3,
         try:
             future.result()
         except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:  # type: ignore[attr-defined]
                 raise
         log.info("created topic %s", topic)
 
@@ -37,10 +37,11 @@ class KafkaSource:
     """A consumer-group member that starts each assigned partition at the offset stored with the graph."""
 
     def __init__(self, bootstrap: str, group_id: str, topics: Sequence[str], stored_offsets: StoredOffsets,
-                 *, max_message_bytes: int, extra_config: Mapping[str, object] | None = None) -> None:
+                 *, max_message_bytes: int, extra_config: Mapping[str, str | int | float | bool | None] | None = None,
+                 ) -> None:
         self.topics = list(topics)
         self._stored_offsets = stored_offsets
-        config: dict[str, object] = {
+        config: dict[str, str | int | float | bool | None] = {
             "bootstrap.servers": bootstrap,
             "group.id": group_id,
             "enable.auto.commit": False,
@@ -110,7 +111,9 @@ class KafkaSource:
         message = self._consumer.poll(0.2)
         if message is not None and message.error() is None:
             # A record fetched before the pause took effect: rewind so it is read again on resume.
-            self._consumer.seek(TopicPartition(message.topic(), message.partition(), message.offset()))
+            topic, partition, offset = message.topic(), message.partition(), message.offset()
+            if topic is not None and partition is not None and offset is not None:
+                self._consumer.seek(TopicPartition(topic, partition, offset))
 
     def lag(self) -> dict[tuple[str, int], int]:
         """Records behind the high watermark per assigned partition (unknown positions count as behind)."""

@@ -43,6 +43,8 @@ class RegistrySchemas:
             raise RetryableError(f"schema registry unreachable for ID {schema_id}: {error}") from error
         if schema.schema_type not in (None, "AVRO"):
             raise DecodeError(f"schema ID {schema_id} is {schema.schema_type}, not Avro")
+        if not schema.schema_str:
+            raise DecodeError(f"schema ID {schema_id} has no schema text")
         parsed = fastavro.parse_schema(json.loads(schema.schema_str))
         self._parsed[schema_id] = parsed
         return parsed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Iterable, Mapping
 
 from lineage_stream.model import STATE_RANK, Dataset, LineageEvent, RunState, SchemaField
@@ -36,7 +36,7 @@ class GraphBatch:
     offsets: list[Row] = field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not any(getattr(self, name) for name in self.__slots__)  # type: ignore[attr-defined]
+        return not any(getattr(self, f.name) for f in fields(self))
 
 
 def _facets_text(facets: Mapping[str, str]) -> str:

@@ -37,15 +37,18 @@ def run_stages(stages: Sequence[Stage], items: Sequence[tuple[T, LineageEvent]])
     result: ChainResult[T] = ChainResult()
     for item, event in items:
         current: LineageEvent | None = event
+        stage_name = ""
         try:
             for stage in stages:
-                current = stage(current)
+                stage_name = stage.name
+                current = stage(event)
                 if current is None:
-                    result.dropped.append((item, stage.name))
+                    result.dropped.append((item, stage_name))
                     break
+                event = current
         except RejectedRecord as error:
             if error.stage == "unknown":
-                error.stage = stage.name
+                error.stage = stage_name
             result.errors.append(Rejection(item, error))
             continue
         if current is not None:

@@ -109,13 +109,16 @@ class Worker:
             next_offsets[key] = max(next_offsets.get(key, 0), origin.offset + 1)
             value = message.value()
             values[origin] = value
-            decoder = self._decoders[origin.topic]
             try:
-                decoded.append((origin, decoder(value)))
+                decoded.append((origin, self._decode(origin.topic, value, stop)))
             except RejectedRecord as rejection:
                 rejected.append((origin, value, rejection))
         result = run_stages(self._stages, decoded)
         rejected.extend((r.item, values[r.item], r.error) for r in result.errors)
+        if result.errors:
+            # Dedup saw these IDs before a later stage rejected them: a fixed replay must get through.
+            event_ids = {origin: event.event_id for origin, event in decoded}
+            self._on_not_applied([event_ids[r.item] for r in result.errors])
         duplicates = [origin for origin, _stage in result.dropped]
         oks = self._drop_applied(result.oks, duplicates, stop)
         for origin in duplicates:
@@ -138,6 +141,16 @@ class Worker:
         for name in self.totals:
             self.totals[name] += getattr(outcome, name)
         return outcome
+
+    def _decode(self, topic: str, value: bytes | None, stop: threading.Event | None) -> LineageEvent:
+        """Decode one record; while the schema registry is unreachable, pause and retry.
+
+        Raises:
+            RejectedRecord: the record is bad and goes to the dead-letter topic.
+        """
+        decoded: list[LineageEvent] = []
+        self._retry(lambda: decoded.append(self._decoders[topic](value)), stop)
+        return decoded[0]
 
     def _drop_applied(self, oks: list[tuple[RecordOrigin, LineageEvent]], duplicates: list[RecordOrigin],
                       stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:

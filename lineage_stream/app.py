@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -15,6 +16,7 @@ from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.contract import latest_schema
+from lineage_stream.errors import SinkUnavailable
 from lineage_stream.failpoints import Failpoints
 from lineage_stream.naming import AliasMap
 from lineage_stream.openlineage import DroppedFacet
@@ -65,7 +67,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     _install_signal_handlers(stop)
     with ExitStack() as stack:
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
-        sink.ensure_schema()
+        if not _ensure_schema(sink, stop):
+            return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
         source = KafkaSource(
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
@@ -84,12 +87,40 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         return dict(worker.totals)
 
 
+def _ensure_schema(sink: Neo4jSink, stop: threading.Event) -> bool:
+    """Create constraints and indexes, waiting for Neo4j if it is down; False if stopped first."""
+    backoff = 0.5
+    while not stop.is_set():
+        try:
+            sink.ensure_schema()
+            return True
+        except SinkUnavailable as error:
+            log.warning("%s; retrying in %.1fs", error, backoff)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 10.0)
+    return False
+
+
+SHUTDOWN_GRACE_S = 8.0
+"""After SIGTERM, how long the batch in hand may take before it is abandoned (nothing of it commits)."""
+
+
 def _install_signal_handlers(stop: threading.Event) -> None:
     if threading.current_thread() is not threading.main_thread():
         return
 
+    def abandon() -> None:
+        log.warning("the batch in hand did not finish within %.0fs of the signal: abandoning it "
+                    "(its transaction rolls back; its records are read again on restart)", SHUTDOWN_GRACE_S)
+        logging.shutdown()
+        os._exit(0)
+
     def handle(signum: int, _frame: FrameType | None) -> None:
         log.info("received signal %s: finishing the current batch", signum)
+        if not stop.is_set():
+            timer = threading.Timer(SHUTDOWN_GRACE_S, abandon)
+            timer.daemon = True
+            timer.start()
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)

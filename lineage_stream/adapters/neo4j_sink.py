@@ -26,8 +26,10 @@ class BatchRejected(Exception):
 
 
 class Neo4jSink:
-    def __init__(self, settings: Neo4jSettings, *, max_retry_time_s: float = 5.0) -> None:
+    def __init__(self, settings: Neo4jSettings, *, max_retry_time_s: float = 5.0,
+                 transaction_timeout_s: float = 60.0) -> None:
         self._database = settings.database
+        self._apply = neo4j.unit_of_work(timeout=transaction_timeout_s)(_apply)
         self._driver = neo4j.GraphDatabase.driver(
             settings.uri,
             auth=(settings.user, settings.password),
@@ -67,10 +69,12 @@ class Neo4jSink:
             return
         try:
             with self._driver.session(database=self._database) as session:
-                session.execute_write(_apply, batch)
+                session.execute_write(self._apply, batch)
         except _TRANSIENT as error:
             raise SinkUnavailable(f"Neo4j unavailable: {error}") from error
         except ClientError as error:
+            if error.code and ("TransactionTimedOut" in error.code or "Terminated" in error.code):
+                raise SinkUnavailable(f"Neo4j transaction did not finish: {error.code}") from error
             raise BatchRejected(f"{error.code}: {error.message}") from error
 
     def stored_offsets(self, group: str, topics: Iterable[str]) -> dict[TopicPartition, int]:

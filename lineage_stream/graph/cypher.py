@@ -44,8 +44,11 @@ SET {_span("d")},
     d.naming_rule = coalesce(row.rule, d.naming_rule),
     d.raw_identifiers = coalesce(d.raw_identifiers, []) + [x IN row.raw WHERE NOT x IN coalesce(d.raw_identifiers, [])],
     {_facets("d")},
-    d.last_partition = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1) THEN row.partition ELSE d.last_partition END,
-    d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1) THEN row.partition_at ELSE d.last_partition_at_us END
+    d.last_partition = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
+        OR (row.partition_at = d.last_partition_at_us AND row.partition > d.last_partition)
+        THEN row.partition ELSE d.last_partition END,
+    d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
+        THEN row.partition_at ELSE d.last_partition_at_us END
 """
 
 UPSERT_JOBS = f"""
@@ -74,13 +77,14 @@ SET {_span("r")},
 SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END
 """
 
-LINK_PARENTS = """
+# A child's event is a sighting of its parent run and job: their spans include it.
+LINK_PARENTS = f"""
 UNWIND $rows AS row
-MATCH (r:Run {run_id: row.run_id})
-MERGE (p:Run {run_id: row.parent_run_id})
-  ON CREATE SET p.first_seen_us = row.at, p.last_seen_us = row.at
-MERGE (pj:Job {namespace: row.parent_job_namespace, name: row.parent_job_name})
-  ON CREATE SET pj.first_seen_us = row.at, pj.last_seen_us = row.at
+MATCH (r:Run {{run_id: row.run_id}})
+MERGE (p:Run {{run_id: row.parent_run_id}})
+SET {_span("p")}
+MERGE (pj:Job {{namespace: row.parent_job_namespace, name: row.parent_job_name}})
+SET {_span("pj")}
 MERGE (pj)-[:HAS_RUN]->(p)
 MERGE (r)-[:CHILD_OF]->(p)
 WITH r, pj
@@ -139,14 +143,11 @@ WITH d, row
 WHERE row.at > coalesce(d.schema_at_us, -1)
    OR (row.at = d.schema_at_us AND row.fingerprint > d.schema_fingerprint)
 SET d.schema_at_us = row.at, d.schema_fingerprint = row.fingerprint, d.field_names = [f IN row.fields | f.name]
-WITH d, row
-UNWIND row.fields AS f
-MERGE (fd:Field {namespace: row.namespace, dataset: row.name, name: f.name})
-SET fd.type = f.type, fd.description = f.description
-MERGE (d)-[:HAS_FIELD]->(fd)
 """
 
-# A new SchemaVersion only when the fields change; versions are ordered by first_seen_us.
+# A new SchemaVersion only when the fields change. Every version's fields are Field nodes of the
+# dataset; a field's type and description come from the latest version (by last_seen, then
+# fingerprint) that has it, and d.field_names (UPSERT_SCHEMAS) lists the latest schema's fields.
 UPSERT_SCHEMA_VERSIONS = f"""
 UNWIND $rows AS row
 MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
@@ -154,34 +155,49 @@ MERGE (v:SchemaVersion {{namespace: row.namespace, name: row.name, fingerprint: 
   ON CREATE SET v.fields = row.fields
 SET {_span("v")}
 MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
+WITH d, row
+UNWIND row.field_rows AS f
+MERGE (fd:Field {{namespace: row.namespace, dataset: row.name, name: f.name}})
+MERGE (d)-[:HAS_FIELD]->(fd)
+WITH fd, f, row, row.last > coalesce(fd.typed_at_us, -1)
+     OR (row.last = fd.typed_at_us AND row.fingerprint > fd.typed_by) AS newer
+SET fd.type = CASE WHEN newer THEN f.type ELSE fd.type END,
+    fd.description = CASE WHEN newer THEN f.description ELSE fd.description END,
+    fd.typed_by = CASE WHEN newer THEN row.fingerprint ELSE fd.typed_by END,
+    fd.typed_at_us = CASE WHEN newer THEN row.last ELSE fd.typed_at_us END
 """
 
 LINK_COLUMNS = f"""
 UNWIND $rows AS row
 MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
-  ON CREATE SET di.first_seen_us = row.first, di.last_seen_us = row.last
+SET {_span("di")}
 MERGE (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
-  ON CREATE SET do.first_seen_us = row.first, do.last_seen_us = row.last
+SET {_span("do")}
 MERGE (fi:Field {{namespace: row.in_namespace, dataset: row.in_name, name: row.in_field}})
 MERGE (fo:Field {{namespace: row.out_namespace, dataset: row.out_name, name: row.out_field}})
 MERGE (di)-[:HAS_FIELD]->(fi)
 MERGE (do)-[:HAS_FIELD]->(fo)
 MERGE (fi)-[e:FLOWS_TO {{transformation: row.type, subtype: row.subtype}}]->(fo)
+WITH e, row, row.description_at > coalesce(e.description_at_us, -1)
+     OR (row.description_at = e.description_at_us AND row.description > e.description) AS newer
 SET {_span("e")},
     e.masking = coalesce(e.masking, false) OR row.masking,
-    e.description = coalesce(e.description, row.description)
+    e.description = CASE WHEN newer THEN row.description ELSE e.description END,
+    e.description_at_us = CASE WHEN newer THEN row.description_at ELSE e.description_at_us END
 """
 
 # The dataset an event names is canonical; its symlinks point at it. A dataset that is itself an
 # alias does not gather aliases, so alias chains and cycles cannot form.
-LINK_SYMLINKS = """
+LINK_SYMLINKS = f"""
 UNWIND $rows AS row
-MATCH (d:Dataset {namespace: row.namespace, name: row.name})
-WHERE NOT EXISTS { MATCH (d)-[:ALIAS_OF]->() }
-MERGE (a:Dataset {namespace: row.alias_namespace, name: row.alias_name})
-  ON CREATE SET a.first_seen_us = row.at, a.last_seen_us = row.at
+MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+WHERE NOT EXISTS {{ MATCH (d)-[:ALIAS_OF]->() }}
+MERGE (a:Dataset {{namespace: row.alias_namespace, name: row.alias_name}})
+SET {_span("a")}
 MERGE (a)-[e:ALIAS_OF]->(d)
-SET e.type = row.type
+WITH e, row, row.type_at > coalesce(e.type_at_us, -1) OR (row.type_at = e.type_at_us AND row.type > e.type) AS newer
+SET e.type = CASE WHEN newer THEN row.type ELSE e.type END,
+    e.type_at_us = CASE WHEN newer THEN row.type_at ELSE e.type_at_us END
 """
 
 STORE_OFFSETS = """

@@ -126,7 +126,7 @@ class _Planner:
                 self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": fields}
             version = self.schema_versions.setdefault((*key, fingerprint), {
                 "namespace": dataset.namespace, "name": dataset.name, "fingerprint": fingerprint,
-                "fields": text, "first": at, "last": at})
+                "fields": text, "field_rows": fields, "first": at, "last": at})
             _span(version, at)
         for lineage in dataset.column_lineage:
             for source in lineage.inputs:
@@ -137,18 +137,22 @@ class _Planner:
                     edge = self.column_edges.setdefault(edge_key, {
                         "in_namespace": source.namespace, "in_name": source.name, "in_field": source.field,
                         "out_namespace": dataset.namespace, "out_name": dataset.name, "out_field": lineage.output_field,
-                        "type": edge_key[6], "subtype": edge_key[7], "masking": False, "description": None, "first": at, "last": at,
+                        "type": edge_key[6], "subtype": edge_key[7], "masking": False,
+                        "description": "", "description_at": -1, "first": at, "last": at,
                     })
                     _span(edge, at)
                     if t is not None:
                         edge["masking"] = edge["masking"] or t.masking
-                        edge["description"] = edge["description"] or t.description
+                        if t.description:
+                            _latest(edge, at, "description", t.description)
         for link in dataset.symlinks:
             link_key = (dataset.namespace, dataset.name, link.namespace, link.name)
             if link_key[:2] != link_key[2:]:
-                self.symlinks.setdefault(link_key, {"namespace": dataset.namespace, "name": dataset.name,
-                                                    "alias_namespace": link.namespace, "alias_name": link.name,
-                                                    "type": link.type or "", "at": at})
+                alias = self.symlinks.setdefault(link_key, {"namespace": dataset.namespace, "name": dataset.name,
+                                                            "alias_namespace": link.namespace, "alias_name": link.name,
+                                                            "type": "", "type_at": -1, "first": at, "last": at})
+                _span(alias, at)
+                _latest(alias, at, "type", link.type or "")
 
     def _run(self, event: LineageEvent, at: int) -> None:
         assert event.run is not None and event.job is not None
@@ -168,10 +172,12 @@ class _Planner:
         if run.facets:
             _latest(row, at, "facets", _facets_text(run.facets))
         if run.parent is not None:
-            self.parents.setdefault(run.run_id, {
+            parent = self.parents.setdefault(run.run_id, {
                 "run_id": run.run_id, "parent_run_id": run.parent.run_id,
-                "parent_job_namespace": run.parent.job_namespace, "parent_job_name": run.parent.job_name, "at": at,
+                "parent_job_namespace": run.parent.job_namespace, "parent_job_name": run.parent.job_name,
+                "first": at, "last": at,
             })
+            _span(parent, at)
         for direction, datasets in (("read", event.inputs), ("wrote", event.outputs)):
             for d in datasets:
                 io = self.run_io.setdefault((direction, run.run_id, job.namespace, job.name, d.namespace, d.name), {

@@ -50,7 +50,9 @@ def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
     merged: dict[tuple[str, str], Dataset] = {}
     for dataset in datasets:
         parent, partition = split_partition(dataset.name)
-        folded = replace(dataset, name=parent, partitions=(partition,) if partition else dataset.partitions)
+        raw_name = split_partition(dataset.raw_name)[0] if dataset.raw_name is not None else None
+        folded = replace(dataset, name=parent, raw_name=raw_name,
+                         partitions=(partition,) if partition else dataset.partitions)
         folded = replace(
             folded,
             column_lineage=tuple(_fold_lineage(c) for c in folded.column_lineage),

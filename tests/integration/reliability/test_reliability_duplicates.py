@@ -10,7 +10,7 @@ from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.app import run_worker
 from lineage_stream.reliability.feed import avro_records, openlineage_records, prepare_topics, produce, register_schema
 from lineage_stream.reliability.generator import StreamSpec, generate_events, plan_delivery
-from lineage_stream.reliability.harness import KafkaProbe, StreamNames, verify, worker_env
+from lineage_stream.reliability.harness import KafkaProbe, StreamNames, plant_sentinel, verify, worker_env
 from lineage_stream.reliability.reference import ReferenceModel
 from lineage_stream.settings import worker_settings
 
@@ -21,6 +21,7 @@ EVENTS = 8_000
 
 def test_resent_and_reordered_events_are_applied_exactly_once(services, graph, unique):
     names = StreamNames(f"dup{unique}")
+    plant_sentinel(graph, names.tag)
     events = generate_events(StreamSpec(events=EVENTS, seed=11, tag=names.tag))
     plan = plan_delivery(events, seed=11, resend=0.20, reorder=0.05)
     assert plan.resent == EVENTS // 5 and plan.inverted_runs > 0

@@ -66,9 +66,8 @@ class Worker:
         self._next_expiry_us = 0
         self.totals = {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
 
-    def run(self, stop: threading.Event, *, until_idle: bool = False, idle_grace_s: float = 15.0) -> None:
-        """Consume until ``stop`` is set, or (``until_idle``) until every assigned partition is caught up."""
-        started = time.monotonic()
+    def run(self, stop: threading.Event, *, until_idle: bool = False) -> None:
+        """Consume until ``stop`` is set, or (``until_idle``) until every partition is caught up."""
         while not stop.is_set():
             messages = self._source.consume(self._batch_size, timeout_s=0.5)
             if messages:
@@ -80,13 +79,19 @@ class Worker:
                         return
                     raise
                 continue
-            if until_idle and self._idle(time.monotonic() - started > idle_grace_s):
+            if until_idle and self._idle():
                 log.info("caught up: %s", self.totals)
                 return
 
-    def _idle(self, grace_over: bool) -> bool:
+    def _idle(self) -> bool:
         if not self._source.assigned:
-            return grace_over
+            # No partitions (yet): caught up only if the offsets stored with the graph reach the end
+            # of every partition; otherwise wait for the group to hand partitions over.
+            try:
+                stored = self._sink.stored_offsets(self._group_id, self._source.topics)
+            except RetryableError:
+                return False
+            return all(stored.get(tp, low) >= high for tp, (low, high) in self._source.watermarks().items())
         lags = self._source.lag()
         for (topic, partition), lag in lags.items():
             self._metrics.consumer_lag.labels(topic, str(partition)).set(lag)

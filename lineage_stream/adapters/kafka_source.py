@@ -130,5 +130,15 @@ class KafkaSource:
             lags[(tp.topic, tp.partition)] = max(high - position, 0)
         return lags
 
+    def watermarks(self) -> dict[tuple[str, int], tuple[int, int]]:
+        """(low, high) watermarks of every partition of the subscribed topics, assigned or not."""
+        found: dict[tuple[str, int], tuple[int, int]] = {}
+        for topic in self.topics:
+            metadata = self._consumer.list_topics(topic, timeout=10.0).topics.get(topic)
+            for partition in sorted(metadata.partitions) if metadata is not None else ():
+                found[(topic, partition)] = self._consumer.get_watermark_offsets(
+                    TopicPartition(topic, partition), timeout=5.0, cached=False)
+        return found
+
     def close(self) -> None:
         self._consumer.close()

@@ -155,16 +155,21 @@ MERGE (v:SchemaVersion {{namespace: row.namespace, name: row.name, fingerprint: 
   ON CREATE SET v.fields = row.fields
 SET {_span("v")}
 MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
-WITH d, row
-UNWIND row.field_rows AS f
-MERGE (fd:Field {{namespace: row.namespace, dataset: row.name, name: f.name}})
+"""
+
+# One row per field (the plan picks the latest version within the batch), so no row reads what
+# another row of the same statement writes.
+UPSERT_FIELDS = """
+UNWIND $rows AS row
+MATCH (d:Dataset {namespace: row.namespace, name: row.dataset})
+MERGE (fd:Field {namespace: row.namespace, dataset: row.dataset, name: row.name})
 MERGE (d)-[:HAS_FIELD]->(fd)
-WITH fd, f, row, row.last > coalesce(fd.typed_at_us, -1)
-     OR (row.last = fd.typed_at_us AND row.fingerprint > fd.typed_by) AS newer
-SET fd.type = CASE WHEN newer THEN f.type ELSE fd.type END,
-    fd.description = CASE WHEN newer THEN f.description ELSE fd.description END,
+WITH fd, row, row.at > coalesce(fd.typed_at_us, -1)
+     OR (row.at = fd.typed_at_us AND row.fingerprint > fd.typed_by) AS newer
+SET fd.type = CASE WHEN newer THEN row.type ELSE fd.type END,
+    fd.description = CASE WHEN newer THEN row.description ELSE fd.description END,
     fd.typed_by = CASE WHEN newer THEN row.fingerprint ELSE fd.typed_by END,
-    fd.typed_at_us = CASE WHEN newer THEN row.last ELSE fd.typed_at_us END
+    fd.typed_at_us = CASE WHEN newer THEN row.at ELSE fd.typed_at_us END
 """
 
 LINK_COLUMNS = f"""
@@ -246,6 +251,7 @@ WRITE_ORDER: tuple[tuple[str, str], ...] = (
     ("job_writes", LINK_JOB_WRITES),
     ("schemas", UPSERT_SCHEMAS),
     ("schema_versions", UPSERT_SCHEMA_VERSIONS),
+    ("fields", UPSERT_FIELDS),
     ("column_edges", LINK_COLUMNS),
     ("applied_events", RECORD_APPLIED),
     ("offsets", STORE_OFFSETS),

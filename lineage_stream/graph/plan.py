@@ -30,6 +30,7 @@ class GraphBatch:
     job_writes: list[Row] = field(default_factory=list)
     schemas: list[Row] = field(default_factory=list)
     schema_versions: list[Row] = field(default_factory=list)
+    fields: list[Row] = field(default_factory=list)
     column_edges: list[Row] = field(default_factory=list)
     symlinks: list[Row] = field(default_factory=list)
     applied_events: list[Row] = field(default_factory=list)
@@ -187,6 +188,21 @@ class _Planner:
                 _span(io, at)
 
 
+def _field_rows(versions: Iterable[Row]) -> list[Row]:
+    """One row per field of any version: its type from the latest version (by last seen, fingerprint) that has it."""
+    chosen: dict[tuple[str, str, str], Row] = {}
+    for version in versions:
+        for f in version["field_rows"]:
+            key = (version["namespace"], version["name"], f["name"])
+            row = {"namespace": version["namespace"], "dataset": version["name"], "name": f["name"],
+                   "type": f["type"], "description": f["description"], "at": version["last"],
+                   "fingerprint": version["fingerprint"]}
+            current = chosen.get(key)
+            if current is None or (row["at"], row["fingerprint"]) > (current["at"], current["fingerprint"]):
+                chosen[key] = row
+    return list(chosen.values())
+
+
 def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, applied_at_us: int = 0) -> GraphBatch:
     """The rows that upsert ``events``, remember their IDs (as applied at ``applied_at_us``) and
     record ``offsets``, all in one transaction."""
@@ -205,7 +221,8 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         job_reads=[r for (d, *_), r in planner.job_io.items() if d == "reads"],
         job_writes=[r for (d, *_), r in planner.job_io.items() if d == "writes"],
         schemas=list(planner.schemas.values()),
-        schema_versions=list(planner.schema_versions.values()),
+        schema_versions=[{k: v for k, v in row.items() if k != "field_rows"} for row in planner.schema_versions.values()],
+        fields=_field_rows(planner.schema_versions.values()),
         column_edges=list(planner.column_edges.values()),
         symlinks=list(planner.symlinks.values()),
         applied_events=list(applied.values()),

@@ -1,6 +1,6 @@
 """Worker defects the reliability suite found: regression tests for the fixed ones (d9c0388: a dead
 letter replayed to a running worker was dropped as a duplicate; an unreachable schema registry made
-the worker exit instead of pausing), minimal failing tests (xfail) for the open ones."""
+the worker exit instead of pausing), regression tests since the fixes."""
 
 from __future__ import annotations
 
@@ -62,10 +62,6 @@ def test_an_unreachable_registry_pauses_the_worker_instead_of_killing_it(service
     assert alive, f"the worker exited with status {worker.process.returncode}:\n{worker.log_text()[-1500:]}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Worker._idle treats 'no partition assigned' as idle once idle_grace_s (15 s) has passed, so a "
-    "--until-idle worker exits 0, 'caught up', while its group still waits for a crashed member's "
-    "session (30 s) to expire and records are pending"))
 def test_until_idle_does_not_exit_before_it_could_get_partitions(services, graph, unique, tmp_path):
     names = StreamNames(f"idle{unique}")
     events = generate_events(StreamSpec(events=200, seed=3, tag=names.tag))

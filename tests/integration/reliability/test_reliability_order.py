@@ -5,7 +5,7 @@ Each scenario writes its events through the real graph write (``plan_batch`` + `
 two copies that differ only in a tag, once in order and once reversed, and compares the exports.
 Five of the scenarios are order dependences this suite found in ``graph/cypher.py`` (fixed in
 c23d98e); they stay as regression tests, beside a control that always held. The same scenarios
-also run with all their events in one batch, where one is still order-dependent (xfail).
+also run with all their events in one batch, which the plan reduces to one row per node first.
 """
 
 from __future__ import annotations
@@ -128,10 +128,7 @@ def test_two_orders_give_one_graph(services, graph, unique, scenario: Callable[[
 
 @pytest.mark.parametrize("scenario", [
     late_start, parent_seen_after_its_end, column_description, symlink_type, partition_tie,
-    pytest.param(schema_change, marks=pytest.mark.xfail(strict=True, reason=(
-        "UPSERT_SCHEMA_VERSIONS decides `newer` in a WITH before its SET; with two versions of a dataset in "
-        "one batch every row reads the Field's typed_at_us before any row writes it (Eager), so the last "
-        "row written wins, not the latest version"))),
+    schema_change,
 ], ids=lambda f: f.__name__)
 def test_one_batch_in_two_orders_gives_one_graph(services, graph, unique, scenario: Callable[[str], list[LineageEvent]]):
     """The same, with all the events in one batch (one transaction, one statement per row kind)."""

@@ -11,6 +11,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import neo4j
 import pytest
@@ -98,9 +99,15 @@ def test_registry_registers_and_fetches_avro(endpoints: Endpoints) -> None:
 def test_prometheus_ready_and_scrapes_the_worker(endpoints: Endpoints) -> None:
     with urllib.request.urlopen(f"{endpoints.prometheus_url}/-/ready", timeout=5) as response:
         assert response.status == 200
-    with urllib.request.urlopen(f"{endpoints.prometheus_url}/api/v1/targets", timeout=5) as response:
-        targets = json.load(response)["data"]["activeTargets"]
-    worker = [t for t in targets if t["labels"]["job"] == "lineage-stream-worker"]
+    # Right after start-up, target discovery may not have run yet: give it a few seconds.
+    worker: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 30
+    while not worker and time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{endpoints.prometheus_url}/api/v1/targets", timeout=5) as response:
+            targets = json.load(response)["data"]["activeTargets"]
+        worker = [t for t in targets if t["labels"]["job"] == "lineage-stream-worker"]
+        if not worker:
+            time.sleep(1)
     assert worker and worker[0]["scrapeUrl"] == "http://127.0.0.1:9108/metrics"
     assert worker[0]["scrapeInterval"] == "5s"
 

@@ -9,9 +9,9 @@ dropped by their event ID.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from lineage_stream.adapters.dead_letter import plain_headers
 from lineage_stream.errors import DeliveryError
@@ -47,20 +47,33 @@ def read_dead_letters(bootstrap: str, topic: str, *, partition: int | None = Non
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "lineage-stream-dlq-reader",
                          "enable.auto.commit": False})
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
-        if metadata is None or metadata.error is not None:
-            return []
-        partitions = [p for p in sorted(metadata.partitions) if partition is None or p == partition]
-        assignment, ends = [], {}
-        for p in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
-            start = low if offset is None else max(offset, low)
-            if start < high:
-                assignment.append(TopicPartition(topic, p, start))
-                ends[p] = high
+        assignment, ends = _unread(
+            consumer, topic, timeout_s,
+            start_of=lambda p, low: low if offset is None else max(offset, low),
+            wanted=lambda p: partition is None or p == partition,
+        )
         return list(_drain(consumer, assignment, ends, limit, timeout_s))
     finally:
         consumer.close()
+
+
+def _unread(consumer: Consumer, topic: str, timeout_s: float, *, start_of: Callable[[int, int], int],
+            wanted: Callable[[int], bool] = lambda _p: True) -> tuple[list[TopicPartition], dict[int, int]]:
+    """Where to start reading each wanted partition of ``topic`` (``start_of(partition, low)``), for
+    the partitions with records from there on, and each one's end offset."""
+    metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
+    if metadata is None or metadata.error is not None:
+        return [], {}
+    assignment, ends = [], {}
+    for p in sorted(metadata.partitions):
+        if not wanted(p):
+            continue
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
+        start = start_of(p, low)
+        if start < high:
+            assignment.append(TopicPartition(topic, p, start))
+            ends[p] = high
+    return assignment, ends
 
 
 def _drain(consumer: Consumer, assignment: list[TopicPartition], ends: dict[int, int], limit: int,
@@ -107,19 +120,14 @@ def replay_dead_letters(bootstrap: str, topic: str, *, group: str = "lineage-str
         if error is not None:
             failures.append(str(error))
 
+    def start_of(partition: int, low: int) -> int:
+        if from_beginning:
+            return low
+        (position,) = consumer.committed([TopicPartition(topic, partition)], timeout=timeout_s)
+        return position.offset if position.offset >= 0 else low
+
     try:
-        metadata = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
-        if metadata is None or metadata.error is not None:
-            return 0
-        assignment, ends = [], {}
-        committed = {tp.partition: tp.offset for tp in consumer.committed(
-            [TopicPartition(topic, p) for p in metadata.partitions], timeout=timeout_s)}
-        for p in sorted(metadata.partitions):
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)
-            start = OFFSET_BEGINNING if from_beginning or committed.get(p, -1) < 0 else committed[p]
-            if (low if start == OFFSET_BEGINNING else start) < high:
-                assignment.append(TopicPartition(topic, p, start))
-                ends[p] = high
+        assignment, ends = _unread(consumer, topic, timeout_s, start_of=start_of)
         count = 0
         positions: dict[int, int] = {}
         for letter in _drain(consumer, assignment, ends, limit=10**9, timeout_s=timeout_s):

@@ -12,7 +12,7 @@ SAMPLE_NAME := curated/orders_enriched
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet -e ".[worker,test,bench,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)

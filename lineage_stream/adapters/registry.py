@@ -12,12 +12,12 @@ What a registry failure means for the record in hand:
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 from typing import Any, Mapping
 
 import fastavro
-import httpx
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
 from lineage_stream.errors import DecodeError, FatalError, RegistryAuthError, RetryableError
@@ -27,9 +27,24 @@ _SCHEMA_NOT_FOUND = 40403
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The HTTP library's "could not talk to the server" errors (confluent-kafka moved from httpx to httpx2)."""
+    found: list[type[Exception]] = []
+    for module in ("httpx2", "httpx"):
+        try:
+            found.append(importlib.import_module(module).TransportError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+_TRANSPORT = _transport_errors()
+_CLIENT_ERRORS: tuple[type[Exception], ...] = (SchemaRegistryError, *_TRANSPORT)
+
+
 def classify(error: Exception, doing: str) -> Exception:
     """The lineage-stream error for a registry client failure (the caller raises it ``from error``)."""
-    if isinstance(error, httpx.TransportError):  # connect refused, DNS, TLS handshake, timeouts
+    if isinstance(error, _TRANSPORT):  # connect refused, DNS, TLS handshake, timeouts
         return RetryableError(f"schema registry unreachable while {doing}: {type(error).__name__}")
     if isinstance(error, SchemaRegistryError):
         status = error.http_status_code
@@ -69,7 +84,7 @@ class RegistrySchemas:
                 self._unknown_until[schema_id] = time.monotonic() + _UNKNOWN_ID_TTL_S
                 raise DecodeError(f"unknown schema ID {schema_id}") from error
             raise classify(error, f"fetching schema ID {schema_id}") from error
-        except httpx.TransportError as error:
+        except _TRANSPORT as error:
             raise classify(error, f"fetching schema ID {schema_id}") from error
         if schema.schema_type not in (None, "AVRO"):
             raise DecodeError(f"schema ID {schema_id} is {schema.schema_type}, not Avro")
@@ -87,7 +102,7 @@ class RegistrySchemas:
         """
         try:
             return int(self._client.register_schema(subject, Schema(schema_text, "AVRO")))
-        except (SchemaRegistryError, httpx.TransportError) as error:
+        except _CLIENT_ERRORS as error:
             raise classify(error, f"registering under {subject}") from error
 
     def is_compatible(self, subject: str, schema_text: str) -> bool:

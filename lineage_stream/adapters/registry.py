@@ -60,7 +60,7 @@ def classify(error: Exception, doing: str) -> Exception:
 class RegistrySchemas:
     """Resolves schema IDs to parsed Avro writer schemas; a parsed schema is fetched once per ID."""
 
-    def __init__(self, url: str, *, config: Mapping[str, str] | None = None) -> None:
+    def __init__(self, url: str, *, config: Mapping[str, Any] | None = None) -> None:
         """``config``: the client's settings (``basic.auth.user.info``, ``ssl.ca.location``...) over ``url``."""
         self._client = SchemaRegistryClient({"url": url, **(config or {})})
         self._parsed: dict[int, Any] = {}

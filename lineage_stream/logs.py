@@ -18,7 +18,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 LIBRDKAFKA_LOGGER = "lineage_stream.librdkafka"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_QUIET = ("neo4j", "httpx", "httpcore", "urllib3")
+_QUIET = ("neo4j", "httpx", "httpx2", "httpcore", "urllib3")
 
 
 def kafka_logger() -> logging.Logger:

@@ -106,7 +106,7 @@ class Worker:
         for message in messages:
             error = message.error()
             if error is not None:
-                if error.code() != KafkaError._PARTITION_EOF:  # type: ignore[attr-defined]
+                if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("consumer error: %s", error)
                 continue
             origin = _origin(message)

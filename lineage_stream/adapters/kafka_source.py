@@ -33,7 +33,7 @@ def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3,
         try:
             future.result()
         except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:  # type: ignore[attr-defined]
+            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
         log.info("created topic %s", topic)
 

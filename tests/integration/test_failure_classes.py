@@ -14,10 +14,13 @@ import time
 import neo4j
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from pydantic import SecretStr
 
+from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.app import run_worker
 from lineage_stream.errors import DecodeError, FatalError, RetryableError, SinkAuthError
+from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.producer import LineageProducer
 from tests.factories import run_event
 from tests.integration.conftest import settings_for
@@ -145,3 +148,16 @@ def test_worker_stops_when_the_registry_answers_unexpectedly(services, graph, un
                                  g=settings.kafka.group_id).records[0]["n"]
     assert stored == 0
     assert _end_offsets(services, settings.kafka.dlq_topic) == 0
+
+
+def test_the_sink_tells_a_refusal_of_the_data_from_a_refusal_of_the_user(services, graph, unique):
+    """Only a batch refused for its data is ``BatchRejected`` (the worker bisects it); refused
+    credentials are ``SinkAuthError`` (the worker stops), never mistaken for bad data."""
+    bad_row = {"group": f"refusal-{unique}", "topic": "t", "partition": 0, "next_offset": {"not": "a number"}}
+    settings = settings_for(services, unique)
+    with Neo4jSink(settings.neo4j) as sink, pytest.raises(BatchRejected, match="TypeError"):
+        sink.write(GraphBatch(offsets=[bad_row]))
+    wrong = settings.neo4j.model_copy(update={"password": SecretStr("not-the-password-42")})
+    with Neo4jSink(wrong) as sink, pytest.raises(SinkAuthError) as refused:
+        sink.write(GraphBatch(offsets=[{**bad_row, "next_offset": 1}]))
+    assert "not-the-password-42" not in str(refused.value)

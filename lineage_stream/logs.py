@@ -18,6 +18,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 LIBRDKAFKA_LOGGER = "lineage_stream.librdkafka"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER_NAME = "lineage-stream"
 _QUIET = ("neo4j", "httpx", "httpx2", "httpcore", "urllib3")
 
 
@@ -75,8 +76,9 @@ def configure(level: str = "INFO", fmt: Literal["text", "json"] = "text") -> Non
                                            rename_fields={"levelname": "level", "name": "logger"}))
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:  # ours only: keep others' handlers
         root.removeHandler(old)
     root.addHandler(handler)
     numeric = logging.getLevelName(level.upper())

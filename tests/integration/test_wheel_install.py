@@ -66,6 +66,9 @@ def test_the_wheel_installs_and_runs_produce_then_worker(services, graph, unique
     worked = _run([cli, "worker", "--until-idle", "--no-metrics"], env)
     # The example file re-sends one event on purpose: it is applied once.
     assert "worker: consumed 10, written 9, duplicates 1, rejected 0" in worked
+    noise = [line for line in (produced + worked).splitlines() if " WARNING " in line or "GETPID" in line
+             or line.startswith("%")]
+    assert not noise, "the output should show the lineage, not warnings:\n" + "\n".join(noise)
 
     jobs = graph.execute_query("MATCH (j:Job {namespace: 'airflow-prod', name: 'nightly_orders'}) "
                                "RETURN count(j) AS n").records[0]["n"]

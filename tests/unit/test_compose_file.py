@@ -11,6 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,3 +52,15 @@ def test_the_dockerfile_is_multi_stage_pinned_and_non_root():
     user = re.findall(r"^USER\s+(\S+)", DOCKERFILE, re.M)
     assert user and not user[-1].startswith(("0", "root"))
     assert "HEALTHCHECK" in DOCKERFILE
+
+
+def test_docker_compose_accepts_the_file_where_docker_is_installed():
+    import shutil
+    import subprocess
+
+    docker = shutil.which("docker")
+    if docker is None or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0:
+        pytest.skip("no docker compose on this machine: the file is validated against the schema only")
+    done = subprocess.run([docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

@@ -190,7 +190,7 @@ class Neo4jSettings(_Section):
 
 
 class Settings(BaseSettings):
-    """Every setting of lineage-stream."""
+    """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", env_ignore_empty=True,
                                       extra="ignore", frozen=True, case_sensitive=False)

@@ -7,15 +7,28 @@ CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
 
-.PHONY: install services demo test unit integration bench down status lint clean
+.PHONY: install lock services demo test unit integration bench down status lint clean
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from requirements/ci.lock, then the package itself (editable). A dependency
+# added to pyproject.toml but not yet locked still installs, and tests/unit/test_lock_files.py says so.
+$(STAMP): pyproject.toml requirements/ci.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements/ci.lock
+	$(BIN)/pip install --quiet -e ".[worker,test,bench,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# requirements/worker.lock: the application (the Docker image installs it); requirements/ci.lock: everything.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock" --quiet
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "$$(grep -o 'uv==[0-9.]*' pyproject.toml)"
+	$(UV_COMPILE) --extra worker -o requirements/worker.lock
+	$(UV_COMPILE) --extra worker --extra test --extra bench --extra dev -o requirements/ci.lock
 
 services: install
 	$(CLI) infra up

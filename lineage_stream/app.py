@@ -15,8 +15,10 @@ from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
+from lineage_stream.backoff import Backoff
 from lineage_stream.contract import latest_schema
 from lineage_stream.errors import SinkUnavailable
+from lineage_stream.logs import kafka_logger
 from lineage_stream.failpoints import Failpoints
 from lineage_stream.naming import AliasMap
 from lineage_stream.openlineage import DroppedFacet
@@ -54,9 +56,13 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         metrics.serve(settings.metrics_host, settings.metrics_port)
         log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
-    ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic])
-    avro = AvroDecoder(RegistrySchemas(kafka.registry_url), latest_schema(), max_bytes=settings.max_message_bytes,
-                       clock_us=wall_clock_us)
+    logger = {"logger": kafka_logger()}
+    if kafka.topics.create:
+        ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic], partitions=kafka.topics.partitions,
+                      replication_factor=kafka.topics.replication_factor,
+                      config={**kafka.client_config("admin"), **logger})
+    registry = RegistrySchemas(settings.registry.url, config=settings.registry.client_config())
+    avro = AvroDecoder(registry, latest_schema(), max_bytes=settings.max_message_bytes, clock_us=wall_clock_us)
     def count_dropped(dropped: DroppedFacet) -> None:
         metrics.facets_dropped.labels(dropped.facet).inc()
         log.warning("dropped malformed facet %s at %s: %s", dropped.facet, dropped.location, dropped.reason)
@@ -73,13 +79,15 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
             max_message_bytes=settings.max_message_bytes,
+            extra_config={**kafka.client_config("consumer"), **logger},
         )
         stack.callback(source.close)
         window_us = settings.dedup_window_s * 1_000_000
         dedup = Deduplicator(window_us, settings.dedup_max_ids)
         worker = Worker(
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases),
-            dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic), metrics=metrics,
+            dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
+                                          config={**kafka.client_config("producer"), **logger}), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
             clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints,
         )
@@ -89,15 +97,15 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
 
 def _ensure_schema(sink: Neo4jSink, stop: threading.Event) -> bool:
     """Create constraints and indexes, waiting for Neo4j if it is down; False if stopped first."""
-    backoff = 0.5
+    backoff = Backoff()
     while not stop.is_set():
         try:
             sink.ensure_schema()
             return True
         except SinkUnavailable as error:
-            log.warning("%s; retrying in %.1fs", error, backoff)
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 10.0)
+            delay = backoff.delay(error)
+            log.warning("%s; retrying in %.1fs", error, delay)
+            stop.wait(delay)
     return False
 
 

@@ -1,90 +1,118 @@
-"""``lineage-stream``: the command line. Flags fall back to ``LINEAGE_*`` environment variables."""
+"""``lineage-stream``: the command line.
+
+Settings come from flags > ``LINEAGE_*`` environment variables > a settings file (``--config``) >
+defaults (``docs/configuration.md``). Each sub-command imports only what it needs, so the publisher's
+light install (no Neo4j driver, no Prometheus client) runs ``produce`` and ``dlq``, and the test and
+development tooling (``infra``, ``bench``) is imported only when its command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from lineage_stream.errors import LineageStreamError
-from lineage_stream.settings import DEFAULTS, kafka_settings, neo4j_settings, worker_settings
+from lineage_stream.errors import ConfigError, LineageStreamError
 
 if TYPE_CHECKING:
     from lineage_stream.naming import AliasMap
+    from lineage_stream.settings import Settings
 
 log = logging.getLogger("lineage_stream")
 
-# flag destination → environment variable it overrides
-_FLAG_ENV = {
-    "bootstrap": "LINEAGE_KAFKA_BOOTSTRAP",
-    "registry": "LINEAGE_REGISTRY_URL",
-    "topic": "LINEAGE_AVRO_TOPIC",
-    "openlineage_topics": "LINEAGE_OPENLINEAGE_TOPICS",
-    "dlq_topic": "LINEAGE_DLQ_TOPIC",
-    "group": "LINEAGE_GROUP_ID",
-    "neo4j_uri": "LINEAGE_NEO4J_URI",
-    "neo4j_user": "LINEAGE_NEO4J_USER",
-    "batch_size": "LINEAGE_BATCH_SIZE",
-    "metrics_host": "LINEAGE_METRICS_HOST",
-    "metrics_port": "LINEAGE_METRICS_PORT",
+# flag destination → (settings path, help, legacy environment variable)
+_FLAGS: dict[str, tuple[tuple[str, ...], str]] = {
+    "bootstrap": (("kafka", "bootstrap"), "Kafka bootstrap servers"),
+    "registry": (("registry", "url"), "schema registry URL (Confluent-compatible API)"),
+    "topic": (("kafka", "avro_topic"), "Avro lineage topic"),
+    "openlineage_topics": (("kafka", "openlineage_topics"), "comma-separated OpenLineage JSON topics"),
+    "dlq_topic": (("kafka", "dlq_topic"), "dead-letter topic"),
+    "group": (("kafka", "group_id"), "consumer group ID"),
+    "neo4j_uri": (("neo4j", "uri"), "Neo4j Bolt URI"),
+    "neo4j_user": (("neo4j", "user"), "Neo4j user; the password comes from LINEAGE_NEO4J_PASSWORD or the file"),
+    "batch_size": (("batch_size",), "records per Neo4j transaction"),
+    "metrics_host": (("metrics_host",), "address of the /metrics endpoint"),
+    "metrics_port": (("metrics_port",), "port of the /metrics endpoint"),
+    "aliases": (("aliases_file",), "JSON alias map: host_aliases, namespace_aliases"),
 }
+_COMMANDS = {
+    "produce": "publish OpenLineage JSON/JSONL files as Avro lineage events",
+    "worker": "consume lineage events and upsert them into Neo4j",
+    "dlq": "inspect and replay the dead-letter topic",
+    "lineage": "print the upstream and/or downstream lineage of a dataset",
+    "config": "show the settings in force, or generate their reference (docs/configuration.md)",
+    "infra": "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
+    "bench": "measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)",
+}
+_GLOBAL_WITH_VALUE = ("--config", "--log-level", "--log-format")
 
 
-def _flag(parser: argparse.ArgumentParser, dest: str, help_text: str) -> None:
-    var = _FLAG_ENV[dest]
-    parser.add_argument(f"--{dest.replace('_', '-')}", dest=dest, default=None,
-                        help=f"{help_text} (env {var}, default {DEFAULTS[var]})")
+def _env_name(path: tuple[str, ...]) -> str:
+    """The variable named in help: the flat name where there is one (it is the documented one)."""
+    from lineage_stream.settings import legacy_env_names
+
+    legacy: dict[tuple[str, ...], str] = {path_: name for name, path_ in legacy_env_names().items()}
+    return legacy.get(path, "LINEAGE_" + "__".join(path).upper())
 
 
-def _environment(args: argparse.Namespace) -> dict[str, str]:
-    env = dict(os.environ)
-    for dest, var in _FLAG_ENV.items():
+def _flag(parser: argparse.ArgumentParser, dest: str) -> None:
+    path, help_text = _FLAGS[dest]
+    parser.add_argument(f"--{dest.replace('_', '-')}", dest=dest, default=None, metavar="VALUE" if dest != "aliases"
+                        else "FILE", help=f"{help_text} (env {_env_name(path)})")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The flags given, as a nested mapping over the settings model."""
+    nested: dict[str, Any] = {}
+    for dest, (path, _help) in _FLAGS.items():
         value = getattr(args, dest, None)
-        if value is not None:
-            env[var] = str(value)
-    return env
+        if value is None:
+            continue
+        node = nested
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    if getattr(args, "log_level", None):
+        nested["log_level"] = args.log_level
+    if getattr(args, "log_format", None):
+        nested["log_format"] = args.log_format
+    return nested
 
 
-def _kafka_flags(parser: argparse.ArgumentParser) -> None:
-    _flag(parser, "bootstrap", "Kafka bootstrap servers")
-    _flag(parser, "registry", "schema registry URL (Confluent-compatible API)")
-    _flag(parser, "topic", "Avro lineage topic")
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings: flags over environment over the settings file over defaults (read once here)."""
+    from lineage_stream.settings import load_settings
 
-
-def _neo4j_flags(parser: argparse.ArgumentParser) -> None:
-    _flag(parser, "neo4j_uri", "Neo4j Bolt URI")
-    _flag(parser, "neo4j_user", "Neo4j user; the password is read from LINEAGE_NEO4J_PASSWORD only")
+    return load_settings(_overrides(args), config_file=getattr(args, "config", None))
 
 
 def cmd_produce(args: argparse.Namespace) -> int:
     from lineage_stream.openlineage import read_openlineage_documents
     from lineage_stream.producer import LineageProducer
 
-    kafka = kafka_settings(_environment(args))
-    with LineageProducer(kafka.bootstrap, kafka.registry_url, kafka.avro_topic) as producer:
+    settings = settings_of(args)
+    with LineageProducer.from_settings(settings) as producer:
         for path in args.files:
             count = 0
             for document in read_openlineage_documents(Path(path)):
                 producer.send_openlineage(document)
                 count += 1
             print(f"{path}: {count} event(s)")
-    print(f"published {producer.sent} event(s) to {kafka.avro_topic} (schema ID {producer.schema_id})")
+    print(f"published {producer.sent} event(s) to {producer.topic} (schema ID {producer.schema_id})")
     return 0
 
 
-def _aliases(path: str | None) -> "AliasMap | None":
+def _aliases(path: Path | None) -> "AliasMap | None":
     """The alias map from a JSON file: {"host_aliases": {...}, "namespace_aliases": {...}}."""
-    from lineage_stream.errors import ConfigError
     from lineage_stream.naming import AliasMap
 
-    if not path:
+    if path is None:
         return None
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot read the alias map {path}: {error}") from error
     if not isinstance(data, dict):
@@ -92,30 +120,54 @@ def _aliases(path: str | None) -> "AliasMap | None":
     return AliasMap.from_mapping(data)
 
 
-def cmd_worker(args: argparse.Namespace) -> int:
-    from lineage_stream.app import run_worker
+def _worker_extra() -> None:
+    """Fail with a clear message when the worker's dependencies (the ``worker`` extra) are missing."""
+    import importlib.util
 
+    missing = [name for name in ("neo4j", "prometheus_client") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"this command needs {', '.join(missing)}: pip install 'lineage-stream[worker]'")
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _worker_extra()
+    from lineage_stream.app import run_worker
     from lineage_stream.failpoints import Failpoints
 
-    env = _environment(args)
-    settings = worker_settings(env)
+    settings = settings_of(args)
     totals = run_worker(settings, until_idle=args.until_idle, serve_metrics=not args.no_metrics,
-                        aliases=_aliases(args.aliases or env.get("LINEAGE_ALIASES_FILE")),
-                        failpoints=Failpoints.parse(env.get("LINEAGE_FAILPOINTS")))
+                        aliases=_aliases(settings.aliases_file), failpoints=Failpoints.parse(settings.failpoints))
     print("worker: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     return 0
 
 
 def cmd_lineage(args: argparse.Namespace) -> int:
+    _worker_extra()
     from lineage_stream.adapters.neo4j_sink import Neo4jSink
     from lineage_stream.queries import format_edges, lineage
 
-    with Neo4jSink(neo4j_settings(_environment(args))) as sink:
+    with Neo4jSink(settings_of(args).neo4j) as sink:
         for direction in ("up", "down") if args.direction == "both" else (args.direction,):
             edges = lineage(sink, args.namespace, args.name, direction=direction, depth=args.depth)
             label = "upstream" if direction == "up" else "downstream"
             print(f"{label} of {args.namespace}/{args.name} ({len(edges)} edge(s)):")
             print("\n".join(format_edges(edges)) or "  (none)")
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.action == "docs":
+        from lineage_stream.config_docs import render
+
+        text = render()
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(f"wrote {args.output}")
+        else:
+            sys.stdout.write(text)
+        return 0
+    settings = settings_of(args)  # SecretStr fields print masked
+    print(settings.model_dump_json(indent=2))
     return 0
 
 
@@ -132,13 +184,20 @@ def _preview(value: bytes | None, width: int = 80) -> str:
 def cmd_dlq(args: argparse.Namespace) -> int:
     from lineage_stream.adapters.dead_letter_admin import read_dead_letters, replay_dead_letters
 
-    kafka = kafka_settings(_environment(args))
+    from lineage_stream.logs import kafka_logger
+
+    settings = settings_of(args)
+    kafka = settings.kafka
+    consumer_config = {**kafka.client_config("consumer"), "logger": kafka_logger()}
     if args.action == "replay":
-        count = replay_dead_letters(kafka.bootstrap, kafka.dlq_topic, from_beginning=args.from_beginning)
+        count = replay_dead_letters(kafka.bootstrap, kafka.dlq_topic, from_beginning=args.from_beginning,
+                                    consumer_config=consumer_config,
+                                    producer_config={**kafka.client_config("producer"), "logger": kafka_logger()})
         print(f"replayed {count} dead letter(s) from {kafka.dlq_topic} to their original topics")
         return 0
     if args.action == "show":
-        letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, partition=args.partition, offset=args.offset, limit=1)
+        letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, partition=args.partition, offset=args.offset,
+                                    limit=1, config=consumer_config)
         if not letters or letters[0].offset != args.offset:
             print(f"no dead letter at {kafka.dlq_topic}[{args.partition}]@{args.offset}", file=sys.stderr)
             return 1
@@ -150,7 +209,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
             print(f"  header {header}: {_preview(raw)}")
         print(f"  value ({len(letter.value or b'')} bytes): {_preview(letter.value, 2000)}")
         return 0
-    letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, limit=args.limit)
+    letters = read_dead_letters(kafka.bootstrap, kafka.dlq_topic, limit=args.limit, config=consumer_config)
     print(f"{len(letters)} dead letter(s) in {kafka.dlq_topic}" + (" (limit reached)" if len(letters) == args.limit else ""))
     for letter in letters:
         errors = letter.errors
@@ -159,80 +218,136 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lineage-stream", description="Live lineage graph from Kafka into Neo4j.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_command(commands: Any, name: str, full: bool) -> argparse.ArgumentParser | None:
+    """The sub-command's parser; only the command being run is built in full (and imports its module)."""
+    if name == "infra" and full:
+        from lineage_stream.infra import cli as infra_cli
 
-    from lineage_stream.infra import cli as infra_cli
+        infra_cli.add_parser(commands)
+        commands.choices["infra"].set_defaults(handler=infra_cli.run)
+        return None
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=_COMMANDS[name], description=_COMMANDS[name])
+    if not full:
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        return None
+    if name == "bench":
+        from lineage_stream.bench.__main__ import add_arguments as add_bench_arguments, run as run_bench
 
-    infra_cli.add_parser(commands)
-    commands.choices["infra"].set_defaults(handler=infra_cli.run)
-
-    produce = commands.add_parser("produce", help="publish OpenLineage JSON/JSONL files as Avro lineage events")
-    produce.add_argument("files", nargs="+", metavar="FILE")
-    _kafka_flags(produce)
-    produce.set_defaults(handler=cmd_produce)
-
-    worker = commands.add_parser("worker", help="consume lineage events and upsert them into Neo4j")
-    _kafka_flags(worker)
-    _flag(worker, "openlineage_topics", "comma-separated OpenLineage JSON topics")
-    _flag(worker, "dlq_topic", "dead-letter topic")
-    _flag(worker, "group", "consumer group ID")
-    _flag(worker, "batch_size", "records per Neo4j transaction")
-    _flag(worker, "metrics_host", "address of the /metrics endpoint")
-    _flag(worker, "metrics_port", "port of the /metrics endpoint")
-    _neo4j_flags(worker)
-    worker.add_argument("--aliases", metavar="FILE", help="JSON alias map: host_aliases, namespace_aliases "
-                        "(env LINEAGE_ALIASES_FILE)")
-    worker.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
-    worker.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
-    worker.set_defaults(handler=cmd_worker)
-
-    dlq = commands.add_parser("dlq", help="inspect and replay the dead-letter topic")
-    dlq_actions = dlq.add_subparsers(dest="action", required=True)
-    dlq_list = dlq_actions.add_parser("list", help="list dead letters with their reasons")
-    dlq_list.add_argument("--limit", type=int, default=100)
-    dlq_show = dlq_actions.add_parser("show", help="show one dead letter: reason, headers, value")
-    dlq_show.add_argument("partition", type=int)
-    dlq_show.add_argument("offset", type=int)
-    dlq_replay = dlq_actions.add_parser("replay", help="re-drive dead letters to their original topics")
-    dlq_replay.add_argument("--from-beginning", action="store_true",
-                            help="replay every dead letter, not only those not replayed before")
-    for sub in (dlq_list, dlq_show, dlq_replay):
-        _flag(sub, "bootstrap", "Kafka bootstrap servers")
-        _flag(sub, "dlq_topic", "dead-letter topic")
-    dlq.set_defaults(handler=cmd_dlq)
-
-    from lineage_stream.bench.__main__ import add_arguments as add_bench_arguments, run as run_bench
-
-    bench = commands.add_parser("bench", help="measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)")
-    add_bench_arguments(bench)
-    bench.set_defaults(handler=run_bench)
-
-    query = commands.add_parser("lineage", help="print the upstream and/or downstream lineage of a dataset")
-    query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
-    query.add_argument("name", help="dataset name, e.g. analytics.public.orders")
-    query.add_argument("--direction", choices=("up", "down", "both"), default="both")
-    query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
-    _neo4j_flags(query)
-    query.set_defaults(handler=cmd_lineage)
+        add_bench_arguments(parser)
+        parser.set_defaults(handler=run_bench)
+        return None
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        for noisy in ("neo4j", "httpx", "httpcore"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-    handler: Callable[[argparse.Namespace], int] = args.handler
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the chosen sub-command's parser is built in full."""
+    parser = argparse.ArgumentParser(prog="lineage-stream", description="Live lineage graph from Kafka into Neo4j.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--config", metavar="FILE", help="settings file, TOML or YAML (env LINEAGE_CONFIG_FILE)")
+    parser.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"), type=str.upper,
+                        help="log level (env LINEAGE_LOG_LEVEL, default INFO)")
+    parser.add_argument("--log-format", choices=("text", "json"), help="log lines as text or JSON objects "
+                        "(env LINEAGE_LOG_FORMAT, default text)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="same as --log-level DEBUG")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    chosen = _chosen(argv)
+    built = {name: _add_command(commands, name, full=chosen in (None, name) and name not in ("infra", "bench")
+                                or chosen == name) for name in _COMMANDS}
+
+    produce = built["produce"]
+    if produce is not None:
+        produce.add_argument("files", nargs="+", metavar="FILE")
+        for dest in ("bootstrap", "registry", "topic"):
+            _flag(produce, dest)
+        produce.set_defaults(handler=cmd_produce)
+
+    worker = built["worker"]
+    if worker is not None:
+        for dest in ("bootstrap", "registry", "topic", "openlineage_topics", "dlq_topic", "group", "batch_size",
+                     "metrics_host", "metrics_port", "neo4j_uri", "neo4j_user", "aliases"):
+            _flag(worker, dest)
+        worker.add_argument("--until-idle", action="store_true", help="exit once every partition is caught up")
+        worker.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
+        worker.set_defaults(handler=cmd_worker)
+
+    dlq = built["dlq"]
+    if dlq is not None:
+        dlq_actions = dlq.add_subparsers(dest="action", required=True)
+        dlq_list = dlq_actions.add_parser("list", help="list dead letters with their reasons")
+        dlq_list.add_argument("--limit", type=int, default=100)
+        dlq_show = dlq_actions.add_parser("show", help="show one dead letter: reason, headers, value")
+        dlq_show.add_argument("partition", type=int)
+        dlq_show.add_argument("offset", type=int)
+        dlq_replay = dlq_actions.add_parser("replay", help="re-drive dead letters to their original topics")
+        dlq_replay.add_argument("--from-beginning", action="store_true",
+                                help="replay every dead letter, not only those not replayed before")
+        for sub in (dlq_list, dlq_show, dlq_replay):
+            _flag(sub, "bootstrap")
+            _flag(sub, "dlq_topic")
+        dlq.set_defaults(handler=cmd_dlq)
+
+    query = built["lineage"]
+    if query is not None:
+        query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
+        query.add_argument("name", help="dataset name, e.g. analytics.public.orders")
+        query.add_argument("--direction", choices=("up", "down", "both"), default="both")
+        query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
+        _flag(query, "neo4j_uri")
+        _flag(query, "neo4j_user")
+        query.set_defaults(handler=cmd_lineage)
+
+    config = built["config"]
+    if config is not None:
+        config_actions = config.add_subparsers(dest="action", required=True)
+        config_actions.add_parser("show", help="the settings in force (secrets masked), as JSON")
+        docs = config_actions.add_parser("docs", help="the configuration reference, generated from the settings model")
+        docs.add_argument("--output", "-o", metavar="FILE", help="write it here (docs/configuration.md)")
+        config.set_defaults(handler=cmd_config)
+    return parser
+
+
+def _chosen(argv: Sequence[str] | None) -> str | None:
+    """The sub-command named in ``argv`` (None: not known yet, build every light parser)."""
+    if argv is None:
+        return None
+    tokens = iter(argv)
+    for token in tokens:
+        if token in _GLOBAL_WITH_VALUE:
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
+        return version("lineage-stream")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
+    from lineage_stream.logs import configure
+
+    try:
+        if args.verbose:
+            args.log_level = "DEBUG"
+        level, fmt = args.log_level, args.log_format
+        if level is None or fmt is None:
+            try:
+                base = settings_of(args)
+                level, fmt = level or base.log_level, fmt or base.log_format
+            except ConfigError:
+                level, fmt = level or "INFO", fmt or "text"  # the command reports the error itself
+        configure(level, fmt)
+        handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except LineageStreamError as error:
+        log.debug("stopping", exc_info=True)
         print(f"lineage-stream: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

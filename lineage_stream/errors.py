@@ -1,8 +1,13 @@
 """The one exception root, and subclasses that say what happens next.
 
 - ``RejectedRecord``: this record can never be processed as it is; dead-letter it and go on.
-- ``RetryableError``: a dependency is unavailable for now; back off and retry, commit nothing.
+- ``RetryableError``: a dependency is unavailable for now; back off (``retry_after`` when the
+  dependency says how long) and retry, commit nothing.
+- ``FatalError``: a dependency refuses us for a reason only a human can fix (credentials, rights);
+  stop with a clear message, dead-letter nothing, commit nothing. The worker never catches it.
 - ``ConfigError``: the settings are wrong; stop with a clear message.
+
+Anything else raised is a bug: the process crashes with the stack trace, and is never retried.
 - ``InfraError``: a local service could not be installed or started.
 """
 
@@ -55,11 +60,26 @@ class IdentifierError(RejectedRecord):
 
 
 class RetryableError(LineageStreamError):
-    """A dependency is unavailable; retry after ``retry_after`` seconds without committing."""
+    """A dependency is unavailable; retry without committing.
 
-    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+    ``retry_after``: seconds the dependency asked us to wait, or None to follow the backoff policy.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class FatalError(LineageStreamError):
+    """A dependency refuses us and retrying cannot help (credentials, permissions); stop the process."""
+
+
+class SinkAuthError(FatalError):
+    """Neo4j refused the credentials or the rights of the configured user."""
+
+
+class RegistryAuthError(FatalError):
+    """The schema registry refused the credentials (HTTP 401/403)."""
 
 
 class SinkUnavailable(RetryableError):

@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import fastavro
 from confluent_kafka import KafkaError, Message, Producer
 
 from lineage_stream.adapters.registry import RegistrySchemas
-from lineage_stream.contract import SUBJECT, event_to_record, frame, latest_schema
-from lineage_stream.contract.schemas import SchemaVersion
+from lineage_stream.contract import event_to_record, frame, latest_schema
+from lineage_stream.contract.schemas import SchemaVersion, subject_for
 from lineage_stream.errors import DeliveryError
 from lineage_stream.model import EventKind, LineageEvent
 from lineage_stream.openlineage import derive_event_id, parse_openlineage
+
+if TYPE_CHECKING:
+    from lineage_stream.settings import Settings
 
 DEFAULT_TOPIC = "lineage-events"
 
@@ -47,11 +50,15 @@ def with_event_id(event: LineageEvent) -> LineageEvent:
 
 class LineageProducer:
     def __init__(self, bootstrap: str, registry_url: str, topic: str = DEFAULT_TOPIC, *,
-                 schema: SchemaVersion | None = None, subject: str = SUBJECT,
-                 config: Mapping[str, Any] | None = None) -> None:
+                 schema: SchemaVersion | None = None, subject: str | None = None,
+                 config: Mapping[str, Any] | None = None, registry_config: Mapping[str, str] | None = None,
+                 ) -> None:
+        """``subject`` defaults to ``<topic>-value`` (the topic name strategy); ``config`` is librdkafka
+        settings over the defaults; ``registry_config`` the registry client's (authentication, TLS)."""
         self.topic = topic
         self._schema = schema or latest_schema()
-        self._schema_id = RegistrySchemas(registry_url).register(subject, self._schema.text)
+        registry = RegistrySchemas(registry_url, config=registry_config)
+        self._schema_id = registry.register(subject or subject_for(topic), self._schema.text)
         settings: dict[str, Any] = {
             "bootstrap.servers": bootstrap,
             "enable.idempotence": True,
@@ -64,6 +71,18 @@ class LineageProducer:
         self._producer = Producer(settings)
         self._failures: list[str] = []
         self.sent = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, topic: str | None = None) -> LineageProducer:
+        """A producer configured by the settings model: security, pass-through, subject strategy, logs."""
+        from lineage_stream.logs import kafka_logger
+
+        topic = topic or settings.kafka.avro_topic
+        schema = latest_schema()
+        return cls(settings.kafka.bootstrap, settings.registry.url, topic, schema=schema,
+                   subject=subject_for(topic, settings.registry.subject_strategy, schema.parsed["name"]),
+                   config={**settings.kafka.client_config("producer"), "logger": kafka_logger()},
+                   registry_config=settings.registry.client_config())
 
     @property
     def schema_id(self) -> int:

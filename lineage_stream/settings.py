@@ -1,117 +1,338 @@
-"""Settings, read once at the edge (CLI or app) from flags and ``LINEAGE_*`` environment variables.
+"""Settings: one model, read once at the edge (CLI or app), from flags, environment and a settings file.
 
-Pure code never reads the environment: it receives the plain values it needs.
+Precedence, highest first: command-line flags > environment variables > the settings file > defaults.
+
+- Environment: ``LINEAGE_`` prefix, nested with ``__`` (``LINEAGE_KAFKA__SECURITY__PROTOCOL``); the
+  flat names of earlier releases (``LINEAGE_KAFKA_BOOTSTRAP``, ``LINEAGE_NEO4J_URI``...) still work.
+- File: TOML (``.toml``) or YAML (``.yaml``/``.yml``) given by ``--config`` or ``LINEAGE_CONFIG_FILE``,
+  with the same nesting (``[kafka.security]``, ``[kafka.consumer]`` for librdkafka pass-through).
+
+Secrets are ``SecretStr``: never in a repr, a log line or an error message. Pure code never reads the
+environment: it receives the plain values it needs. ``docs/configuration.md`` is generated from this
+model (``lineage-stream config docs``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
 
 from lineage_stream.errors import ConfigError
 
-DEFAULTS: Mapping[str, str] = {
-    "LINEAGE_KAFKA_BOOTSTRAP": "127.0.0.1:9092",
-    "LINEAGE_REGISTRY_URL": "http://127.0.0.1:8081/apis/ccompat/v7",
-    "LINEAGE_NEO4J_URI": "bolt://127.0.0.1:7687",
-    "LINEAGE_NEO4J_USER": "neo4j",
-    "LINEAGE_NEO4J_PASSWORD": "lineage-stream-dev",
-    "LINEAGE_NEO4J_DATABASE": "neo4j",
-    "LINEAGE_AVRO_TOPIC": "lineage-events",
-    "LINEAGE_OPENLINEAGE_TOPICS": "openlineage",
-    "LINEAGE_DLQ_TOPIC": "lineage-events-dlq",
-    "LINEAGE_GROUP_ID": "lineage-stream-worker",
-    "LINEAGE_BATCH_SIZE": "1000",
-    "LINEAGE_METRICS_HOST": "127.0.0.1",
-    "LINEAGE_METRICS_PORT": "9108",
-    "LINEAGE_DEDUP_WINDOW_S": str(7 * 24 * 3600),
-    "LINEAGE_DEDUP_MAX_IDS": "1000000",
-    "LINEAGE_MAX_MESSAGE_BYTES": str(4 * 1024 * 1024),
-}
+DEV_PASSWORD = "lineage-stream-dev"
+"""The password of the local development Neo4j; the production profile refuses it."""
+
+ENV_PREFIX = "LINEAGE_"
+CONFIG_FILE_VAR = "LINEAGE_CONFIG_FILE"
+
+ClientValue = str | int | float | bool
+Profile = Literal["development", "production"]
 
 
-@dataclass(frozen=True, slots=True)
-class KafkaSettings:
-    bootstrap: str
-    registry_url: str
-    avro_topic: str
-    openlineage_topics: tuple[str, ...]
-    dlq_topic: str
-    group_id: str
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-@dataclass(frozen=True, slots=True)
-class Neo4jSettings:
-    uri: str
-    user: str
-    password: str = field(repr=False)
-    database: str
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSettings:
-    kafka: KafkaSettings
-    neo4j: Neo4jSettings
-    batch_size: int
-    metrics_host: str
-    metrics_port: int
-    dedup_window_s: int
-    dedup_max_ids: int
-    max_message_bytes: int
-
-
-def _int(env: Mapping[str, str], name: str, minimum: int = 0) -> int:
-    raw = env.get(name) or DEFAULTS[name]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
     return value
 
 
-def _str(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name) or DEFAULTS[name]
-    if not value.strip():
-        raise ConfigError(f"{name} must not be blank")
-    return value.strip()
+class KafkaSecurity(_Section):
+    """How every Kafka client (producer, worker, dead-letter writer, admin) authenticates and encrypts."""
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="librdkafka `security.protocol`")
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="librdkafka `sasl.mechanism`")
+    sasl_username: str | None = Field(None, description="SASL user")
+    sasl_password: SecretStr | None = Field(None, description="SASL password (secret)")
+    ssl_ca_location: Path | None = Field(None, description="CA certificate file (PEM) that signs the brokers'")
+    ssl_certificate_location: Path | None = Field(None, description="client certificate (PEM), for mTLS")
+    ssl_key_location: Path | None = Field(None, description="client private key (PEM), for mTLS")
+    ssl_key_password: SecretStr | None = Field(None, description="password of the client key (secret)")
+    ssl_verify_hostname: bool = Field(True, description="check the broker's certificate names its host")
+
+    def librdkafka(self) -> dict[str, ClientValue]:
+        config: dict[str, ClientValue] = {"security.protocol": self.protocol}
+        optional: dict[str, object] = {
+            "sasl.mechanism": self.sasl_mechanism,
+            "sasl.username": self.sasl_username,
+            "sasl.password": self.sasl_password.get_secret_value() if self.sasl_password else None,
+            "ssl.ca.location": self.ssl_ca_location,
+            "ssl.certificate.location": self.ssl_certificate_location,
+            "ssl.key.location": self.ssl_key_location,
+            "ssl.key.password": self.ssl_key_password.get_secret_value() if self.ssl_key_password else None,
+        }
+        config.update({k: str(v) for k, v in optional.items() if v is not None})
+        if "SSL" in self.protocol:
+            config["ssl.endpoint.identification.algorithm"] = "https" if self.ssl_verify_hostname else "none"
+        return config
 
 
-def kafka_settings(env: Mapping[str, str]) -> KafkaSettings:
-    topics = tuple(t.strip() for t in (env.get("LINEAGE_OPENLINEAGE_TOPICS") or DEFAULTS["LINEAGE_OPENLINEAGE_TOPICS"]).split(",") if t.strip())
-    return KafkaSettings(
-        bootstrap=_str(env, "LINEAGE_KAFKA_BOOTSTRAP"),
-        registry_url=_str(env, "LINEAGE_REGISTRY_URL"),
-        avro_topic=_str(env, "LINEAGE_AVRO_TOPIC"),
-        openlineage_topics=topics,
-        dlq_topic=_str(env, "LINEAGE_DLQ_TOPIC"),
-        group_id=_str(env, "LINEAGE_GROUP_ID"),
-    )
+class TopicCreation(_Section):
+    """Topics the worker creates at start-up when they do not exist (existing topics are left alone)."""
+
+    create: bool = Field(True, description="create missing topics; false when an operator manages them")
+    partitions: int = Field(3, ge=1, description="partitions of a created topic")
+    replication_factor: int = Field(-1, ge=-1, description="replicas of a created topic; -1 takes the broker's "
+                                    "`default.replication.factor`")
 
 
-def neo4j_settings(env: Mapping[str, str]) -> Neo4jSettings:
-    return Neo4jSettings(
-        uri=_str(env, "LINEAGE_NEO4J_URI"),
-        user=_str(env, "LINEAGE_NEO4J_USER"),
-        password=env.get("LINEAGE_NEO4J_PASSWORD") or DEFAULTS["LINEAGE_NEO4J_PASSWORD"],
-        database=_str(env, "LINEAGE_NEO4J_DATABASE"),
-    )
+class KafkaSettings(_Section):
+    bootstrap: str = Field("127.0.0.1:9092", min_length=1, description="bootstrap servers",
+                           json_schema_extra={"legacy_env": "LINEAGE_KAFKA_BOOTSTRAP"})
+    avro_topic: str = Field("lineage-events", min_length=1, description="Avro lineage topic",
+                            json_schema_extra={"legacy_env": "LINEAGE_AVRO_TOPIC"})
+    openlineage_topics: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("openlineage",), description="OpenLineage JSON topics (comma-separated in the environment)",
+        json_schema_extra={"legacy_env": "LINEAGE_OPENLINEAGE_TOPICS"})
+    dlq_topic: str = Field("lineage-events-dlq", min_length=1, description="dead-letter topic",
+                           json_schema_extra={"legacy_env": "LINEAGE_DLQ_TOPIC"})
+    group_id: str = Field("lineage-stream-worker", min_length=1, description="the worker's consumer group",
+                          json_schema_extra={"legacy_env": "LINEAGE_GROUP_ID"})
+    security: KafkaSecurity = KafkaSecurity()
+    topics: TopicCreation = TopicCreation()
+    consumer: dict[str, ClientValue] = Field(default_factory=dict, description="librdkafka settings for the "
+                                             "worker's consumer, e.g. `fetch.min.bytes`")
+    producer: dict[str, ClientValue] = Field(default_factory=dict, description="librdkafka settings for the "
+                                             "producer SDK and the dead-letter writer")
+    admin: dict[str, ClientValue] = Field(default_factory=dict, description="librdkafka settings for topic "
+                                          "creation and the dead-letter admin commands")
+
+    _strip = field_validator("bootstrap", "avro_topic", "dlq_topic", "group_id")(lambda v: v.strip())
+    _split = field_validator("openlineage_topics", mode="before")(_comma_list)
+
+    def client_config(self, role: Literal["consumer", "producer", "admin"]) -> dict[str, ClientValue]:
+        """The librdkafka configuration for one client role: bootstrap, security, then pass-through."""
+        config: dict[str, ClientValue] = {"bootstrap.servers": self.bootstrap, **self.security.librdkafka()}
+        config.update(getattr(self, role))
+        return config
 
 
-def worker_settings(env: Mapping[str, str]) -> WorkerSettings:
-    """All worker settings from a mapping of ``LINEAGE_*`` variables (defaults fill the gaps).
+class RegistrySettings(_Section):
+    url: str = Field("http://127.0.0.1:8081/apis/ccompat/v7", min_length=1,
+                     description="schema registry URL (Confluent-compatible API)",
+                     json_schema_extra={"legacy_env": "LINEAGE_REGISTRY_URL"})
+    basic_auth_user: str | None = Field(None, description="HTTP basic authentication user")
+    basic_auth_password: SecretStr | None = Field(None, description="HTTP basic authentication password (secret)")
+    ssl_ca_location: Path | None = Field(None, description="CA certificate file (PEM) for an HTTPS registry")
+    ssl_certificate_location: Path | None = Field(None, description="client certificate (PEM), for mTLS")
+    ssl_key_location: Path | None = Field(None, description="client private key (PEM), for mTLS")
+    subject_strategy: Literal["topic", "record", "topic_record"] = Field(
+        "topic", description="subject naming: `topic` (`<topic>-value`, Confluent's default), `record` "
+        "(the record's full name) or `topic_record` (`<topic>-<record full name>`)")
+
+    def client_config(self) -> dict[str, str]:
+        config = {"url": self.url.strip()}
+        if self.basic_auth_user is not None:
+            password = self.basic_auth_password.get_secret_value() if self.basic_auth_password else ""
+            config["basic.auth.user.info"] = f"{self.basic_auth_user}:{password}"
+        for key, value in (("ssl.ca.location", self.ssl_ca_location),
+                           ("ssl.certificate.location", self.ssl_certificate_location),
+                           ("ssl.key.location", self.ssl_key_location)):
+            if value is not None:
+                config[key] = str(value)
+        return config
+
+
+class Neo4jSettings(_Section):
+    uri: str = Field("bolt://127.0.0.1:7687", min_length=1, description="Bolt URI; `neo4j+s://` or "
+                     "`bolt+s://` for TLS", json_schema_extra={"legacy_env": "LINEAGE_NEO4J_URI"})
+    user: str = Field("neo4j", min_length=1, description="user", json_schema_extra={"legacy_env": "LINEAGE_NEO4J_USER"})
+    password: SecretStr | None = Field(None, description="password (secret); defaults to the development "
+                                       "password only in the development profile",
+                                       json_schema_extra={"legacy_env": "LINEAGE_NEO4J_PASSWORD"})
+    database: str = Field("neo4j", min_length=1, description="database",
+                          json_schema_extra={"legacy_env": "LINEAGE_NEO4J_DATABASE"})
+    trusted_ca: Path | None = Field(None, description="CA certificate file (PEM) to trust, with a `bolt://` or "
+                                    "`neo4j://` URI (encryption is then on)")
+    max_connection_lifetime_s: float = Field(3600.0, gt=0, description="close pooled connections older than "
+                                             "this (a rotated password is noticed no later)")
+    notifications_min_severity: Literal["OFF", "WARNING", "INFORMATION"] = Field(
+        "WARNING", description="query notifications Neo4j sends; they are logged at DEBUG")
+
+    def __init__(self, *args: Any, **data: Any) -> None:
+        # Positional (uri, user, password, database) as in earlier releases.
+        data.update(zip(("uri", "user", "password", "database"), args))
+        super().__init__(**data)
+
+    @model_validator(mode="after")
+    def _tls(self) -> Neo4jSettings:
+        if self.trusted_ca is not None and "+s" in self.uri.split("://", 1)[0]:
+            raise ValueError("trusted_ca needs a bolt:// or neo4j:// URI (a +s/+ssc URI sets trust itself)")
+        return self
+
+    def secret_password(self) -> str:
+        """The password in clear, for the driver only.
+
+        Raises:
+            ConfigError: no password is set (the production profile has no default).
+        """
+        if self.password is None:
+            raise ConfigError("the Neo4j password is not set: LINEAGE_NEO4J_PASSWORD or neo4j.password")
+        return self.password.get_secret_value()
+
+
+class Settings(BaseSettings):
+    """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", env_ignore_empty=True,
+                                      extra="ignore", frozen=True, case_sensitive=False)
+
+    profile: Profile = Field("development", description="`production` refuses the development Neo4j "
+                             "password and plaintext Kafka unless explicitly allowed")
+    allow_plaintext_kafka: bool = Field(False, description="production profile: accept `PLAINTEXT` Kafka")
+    allow_dev_password: bool = Field(False, description="production profile: accept the development "
+                                     "Neo4j password")
+    kafka: KafkaSettings = KafkaSettings()
+    registry: RegistrySettings = RegistrySettings()
+    neo4j: Neo4jSettings = Neo4jSettings()
+    batch_size: int = Field(1000, ge=1, description="records per Neo4j transaction")
+    metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
+    metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")
+    dedup_window_s: int = Field(7 * 24 * 3600, ge=1, description="how long an event ID is remembered (seconds)")
+    dedup_max_ids: int = Field(1_000_000, ge=1, description="event IDs remembered in memory")
+    max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="largest record accepted (bytes)")
+    aliases_file: Path | None = Field(None, description="JSON alias map: host_aliases, namespace_aliases")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="log level")
+    log_format: Literal["text", "json"] = Field("text", description="log lines as text or one JSON object each")
+    failpoints: str | None = Field(None, description="crash points for fault-injection tests only")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _profile(self) -> Settings:
+        password = self.neo4j.password
+        if self.profile == "development":
+            if password is None:
+                object.__setattr__(self, "neo4j", self.neo4j.model_copy(update={"password": SecretStr(DEV_PASSWORD)}))
+            return self
+        if password is not None and password.get_secret_value() == DEV_PASSWORD and not self.allow_dev_password:
+            raise ValueError("the production profile refuses the development Neo4j password "
+                             "(set another, or allow_dev_password)")
+        if self.kafka.security.protocol == "PLAINTEXT" and not self.allow_plaintext_kafka:
+            raise ValueError("the production profile refuses plaintext Kafka (set kafka.security.protocol, "
+                             "or allow_plaintext_kafka)")
+        return self
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env, config_file = _LOADING.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, _MappingEnvSource(settings_cls, env),
+                                                     _LegacyEnvSource(settings_cls, env)]
+        if config_file is not None:
+            if config_file.suffix in (".yaml", ".yml"):
+                sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+            else:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+WorkerSettings = Settings
+"""The worker's settings are the whole model (the name earlier releases used)."""
+
+_LOADING: ContextVar[tuple[Mapping[str, str], Path | None]] = ContextVar("_LOADING", default=({}, None))
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping (``os.environ`` at the edge)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._mapping = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {k.lower(): v for k, v in self._mapping.items() if v != ""}
+
+
+def legacy_env_names() -> dict[str, tuple[str, str]]:
+    """Flat variable names of earlier releases → (section, field)."""
+    found: dict[str, tuple[str, str]] = {}
+    for section, model in (("kafka", KafkaSettings), ("registry", RegistrySettings), ("neo4j", Neo4jSettings)):
+        for name, info in model.model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and isinstance(extra.get("legacy_env"), str):
+                found[str(extra["legacy_env"])] = (section, name)
+    return found
+
+
+class _LegacyEnvSource(InitSettingsSource):
+    """``LINEAGE_KAFKA_BOOTSTRAP`` and the other flat names, below the nested names in precedence."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        data: dict[str, dict[str, str]] = {}
+        for var, (section, name) in legacy_env_names().items():
+            value = env.get(var)
+            if value:
+                data.setdefault(section, {})[name] = value
+        super().__init__(settings_cls, data)
+
+
+def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None,
+                  config_file: str | Path | None = None) -> Settings:
+    """The settings from flags (nested mappings), the environment (``os.environ`` by default) and a file.
+
+    Raises:
+        ConfigError: the file is missing or unreadable, or a value is invalid; the message names the
+            setting and never repeats a value.
+    """
+    env = os.environ if env is None else env
+    path = Path(config_file) if config_file else (Path(env[CONFIG_FILE_VAR]) if env.get(CONFIG_FILE_VAR) else None)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"settings file {path} does not exist")
+    token = _LOADING.set((env, path))
+    try:
+        return Settings(**dict(flags or {}))
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors())
+        raise ConfigError(f"invalid settings: {problems}") from None
+    except (OSError, ValueError) as error:  # an unreadable or malformed settings file
+        raise ConfigError(f"cannot read the settings file {path}: {type(error).__name__}") from None
+    finally:
+        _LOADING.reset(token)
+
+
+def worker_settings(env: Mapping[str, str]) -> Settings:
+    """All settings from a mapping of ``LINEAGE_*`` variables (defaults fill the gaps).
 
     Raises:
         ConfigError: a value is blank, not an integer, or out of range.
     """
-    return WorkerSettings(
-        kafka=kafka_settings(env),
-        neo4j=neo4j_settings(env),
-        batch_size=_int(env, "LINEAGE_BATCH_SIZE", minimum=1),
-        metrics_host=_str(env, "LINEAGE_METRICS_HOST"),
-        metrics_port=_int(env, "LINEAGE_METRICS_PORT"),
-        dedup_window_s=_int(env, "LINEAGE_DEDUP_WINDOW_S", minimum=1),
-        dedup_max_ids=_int(env, "LINEAGE_DEDUP_MAX_IDS", minimum=1),
-        max_message_bytes=_int(env, "LINEAGE_MAX_MESSAGE_BYTES", minimum=1024),
-    )
+    return load_settings(env=env)
+
+
+def neo4j_settings(env: Mapping[str, str]) -> Neo4jSettings:
+    return load_settings(env=env).neo4j
+
+
+def _text(value: object) -> str:
+    return ",".join(value) if isinstance(value, tuple) else str(value)
+
+
+DEFAULTS: Mapping[str, str] = {
+    var: _text(getattr(getattr(Settings(), section), name)) for var, (section, name) in legacy_env_names().items()
+    if var != "LINEAGE_NEO4J_PASSWORD"
+}
+"""Defaults by the flat variable names of earlier releases (for help texts)."""

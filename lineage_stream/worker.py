@@ -23,6 +23,7 @@ from lineage_stream.adapters.dead_letter import DeadLetterWriter, plain_headers
 from lineage_stream.adapters.kafka_source import KafkaSource
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import BatchRejected, Neo4jSink
+from lineage_stream.backoff import Backoff
 from lineage_stream.errors import RejectedRecord, RetryableError, ValidationError
 from lineage_stream.failpoints import Failpoints
 from lineage_stream.graph.plan import GraphBatch, plan_batch
@@ -105,7 +106,7 @@ class Worker:
         for message in messages:
             error = message.error()
             if error is not None:
-                if error.code() != KafkaError._PARTITION_EOF:  # type: ignore[attr-defined]
+                if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("consumer error: %s", error)
                 continue
             origin = _origin(message)
@@ -239,7 +240,7 @@ class Worker:
 
     def _retry(self, action: Callable[[], None], stop: threading.Event | None) -> None:
         """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group."""
-        backoff = 0.5
+        backoff = Backoff(maximum_s=self._max_backoff_s)
         paused = False
         try:
             while True:
@@ -252,14 +253,14 @@ class Worker:
                         raise
                     self._metrics.sink_up.set(0)
                     self._metrics.sink_retries.inc()
-                    log.warning("%s; retrying in %.1fs", error, backoff)
+                    delay = backoff.delay(error)
+                    log.warning("%s; retrying in %.1fs", error, delay)
                     if not paused:
                         self._source.pause_all()
                         paused = True
-                    deadline = time.monotonic() + backoff
+                    deadline = time.monotonic() + delay
                     while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
                         self._source.keep_alive()
-                    backoff = min(backoff * 2, self._max_backoff_s)
         finally:
             if paused:
                 self._source.resume_all()

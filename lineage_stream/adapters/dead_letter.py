@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -36,11 +36,12 @@ def error_headers(origin: RecordOrigin, error: RejectedRecord) -> list[Header]:
 class DeadLetterWriter:
     """Produces rejected records to the dead-letter topic; ``flush`` must succeed before offsets commit."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, *, config: Mapping[str, Any] | None = None) -> None:
+        """``config``: librdkafka settings over the defaults (security, ``logger``, pass-through)."""
         self.topic = topic
         self._producer = Producer(
             {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5,
-             "message.max.bytes": 16 * 1024 * 1024}
+             "message.max.bytes": 16 * 1024 * 1024, **(config or {})}
         )
         self._failures: list[str] = []
 

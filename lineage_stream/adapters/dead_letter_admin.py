@@ -9,7 +9,7 @@ dropped by their event ID.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
@@ -42,10 +42,11 @@ class DeadLetter:
 
 
 def read_dead_letters(bootstrap: str, topic: str, *, partition: int | None = None, offset: int | None = None,
-                      limit: int = 100, timeout_s: float = 10.0) -> list[DeadLetter]:
+                      limit: int = 100, timeout_s: float = 10.0, config: Mapping[str, Any] | None = None,
+                      ) -> list[DeadLetter]:
     """Dead letters from the start of the topic (or from ``partition``/``offset``), up to ``limit``."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "lineage-stream-dlq-reader",
-                         "enable.auto.commit": False})
+                         "enable.auto.commit": False, **(config or {})})
     try:
         assignment, ends = _unread(
             consumer, topic, timeout_s,
@@ -102,7 +103,9 @@ def _drain(consumer: Consumer, assignment: list[TopicPartition], ends: dict[int,
 
 
 def replay_dead_letters(bootstrap: str, topic: str, *, group: str = "lineage-stream-dlq-replay",
-                        from_beginning: bool = False, timeout_s: float = 10.0) -> int:
+                        from_beginning: bool = False, timeout_s: float = 10.0,
+                        consumer_config: Mapping[str, Any] | None = None,
+                        producer_config: Mapping[str, Any] | None = None) -> int:
     """Re-drive every dead letter not replayed before (all of them with ``from_beginning``).
 
     Returns the number of records re-produced.
@@ -111,9 +114,9 @@ def replay_dead_letters(bootstrap: str, topic: str, *, group: str = "lineage-str
         DeliveryError: a record could not be re-produced; nothing past it is marked replayed.
     """
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                         "auto.offset.reset": "earliest"})
+                         "auto.offset.reset": "earliest", **(consumer_config or {})})
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                         "message.max.bytes": 16 * 1024 * 1024})
+                         "message.max.bytes": 16 * 1024 * 1024, **(producer_config or {})})
     failures: list[str] = []
 
     def on_delivery(error: object, _message: object) -> None:

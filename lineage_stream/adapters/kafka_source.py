@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
@@ -17,18 +16,24 @@ StoredOffsets = Callable[[Sequence[str]], Mapping[tuple[str, int], int]]
 """Returns the next offsets recorded with the graph, by (topic, partition)."""
 
 
-def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3, timeout_s: float = 30.0) -> None:
-    """Create the topics that do not exist yet (existing ones are left as they are)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3, replication_factor: int = -1,
+                  timeout_s: float = 30.0, config: Mapping[str, Any] | None = None) -> None:
+    """Create the topics that do not exist yet (existing ones are left as they are).
+
+    ``replication_factor`` -1 takes the broker's ``default.replication.factor``; ``config`` is the
+    admin client's librdkafka settings over the bootstrap servers.
+    """
+    admin = AdminClient({"bootstrap.servers": bootstrap, **(config or {})})
     existing = admin.list_topics(timeout=timeout_s).topics
-    missing = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in topics if t not in existing]
+    missing = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)
+               for t in topics if t not in existing]
     if not missing:
         return
     for topic, future in admin.create_topics(missing, operation_timeout=timeout_s).items():
         try:
             future.result()
         except KafkaException as error:
-            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:  # type: ignore[attr-defined]
+            if error.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
         log.info("created topic %s", topic)
 
@@ -37,11 +42,11 @@ class KafkaSource:
     """A consumer-group member that starts each assigned partition at the offset stored with the graph."""
 
     def __init__(self, bootstrap: str, group_id: str, topics: Sequence[str], stored_offsets: StoredOffsets,
-                 *, max_message_bytes: int, extra_config: Mapping[str, str | int | float | bool | None] | None = None,
+                 *, max_message_bytes: int, extra_config: Mapping[str, Any] | None = None,
                  ) -> None:
         self.topics = list(topics)
         self._stored_offsets = stored_offsets
-        config: dict[str, str | int | float | bool | None] = {
+        config: dict[str, Any] = {
             "bootstrap.servers": bootstrap,
             "group.id": group_id,
             "enable.auto.commit": False,
@@ -60,16 +65,15 @@ class KafkaSource:
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Never sleep here: a rebalance callback that blocks stalls the whole group. One attempt; if
+        # Neo4j is down, Kafka's committed offsets (committed only after Neo4j) are a safe start, as
+        # replays are idempotent. A fatal error (Neo4j refuses our credentials) propagates from poll.
         stored: Mapping[tuple[str, int], int] = {}
-        for attempt in range(5):
-            try:
-                stored = self._stored_offsets(self.topics)
-                break
-            except RetryableError as error:
-                log.warning("cannot read stored offsets (attempt %s): %s", attempt + 1, error)
-                time.sleep(min(2.0 ** attempt, 5.0))
-        else:
-            log.warning("starting from Kafka's committed offsets; replays are idempotent")
+        try:
+            stored = self._stored_offsets(self.topics)
+        except RetryableError as error:
+            log.warning("cannot read stored offsets (%s): starting from Kafka's committed offsets; "
+                        "replays are idempotent", error)
         for tp in partitions:
             next_offset = stored.get((tp.topic, tp.partition))
             if next_offset is not None:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import fields
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import neo4j
-from neo4j.exceptions import ClientError, DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DatabaseUnavailable,
+    Forbidden,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
-from lineage_stream.errors import SinkUnavailable
+from lineage_stream.errors import SinkAuthError, SinkUnavailable
 from lineage_stream.graph.cypher import EXPIRE_APPLIED, READ_APPLIED, READ_OFFSETS, SCHEMA, WRITE_ORDER
 from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.settings import Neo4jSettings
@@ -17,6 +26,8 @@ from lineage_stream.settings import Neo4jSettings
 log = logging.getLogger(__name__)
 
 _TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, OSError)
+_REFUSED = (AuthError, Forbidden)
+"""Credentials or rights: only a human can fix these (``TokenExpired`` is an ``AuthError``)."""
 
 TopicPartition = tuple[str, int]
 
@@ -29,13 +40,31 @@ class Neo4jSink:
     def __init__(self, settings: Neo4jSettings, *, max_retry_time_s: float = 5.0,
                  transaction_timeout_s: float = 60.0) -> None:
         self._database = settings.database
+        self._user = settings.user
         self._apply = neo4j.unit_of_work(timeout=transaction_timeout_s)(_apply)
+        tls: dict[str, Any] = {}
+        if settings.trusted_ca is not None:
+            tls = {"encrypted": True, "trusted_certificates": neo4j.TrustCustomCAs(str(settings.trusted_ca))}
         self._driver = neo4j.GraphDatabase.driver(
             settings.uri,
-            auth=(settings.user, settings.password),
+            auth=(settings.user, settings.secret_password()),
             max_transaction_retry_time=max_retry_time_s,
             connection_acquisition_timeout=10.0,
+            max_connection_lifetime=settings.max_connection_lifetime_s,
+            notifications_min_severity=settings.notifications_min_severity,
+            **tls,
         )
+
+    @contextmanager
+    def _classified(self, doing: str) -> Iterator[None]:
+        """Neo4j's errors by what happens next: refused credentials stop the process, outages retry."""
+        try:
+            yield
+        except _REFUSED as error:
+            raise SinkAuthError(f"Neo4j refused user {self._user!r} while {doing} ({error.code}): fix the "
+                                "credentials or the user's rights, then restart") from error
+        except _TRANSIENT as error:
+            raise SinkUnavailable(f"Neo4j unavailable while {doing}: {error}") from error
 
     def close(self) -> None:
         self._driver.close()
@@ -51,27 +80,25 @@ class Neo4jSink:
 
         Raises:
             SinkUnavailable: Neo4j cannot be reached.
+            SinkAuthError: Neo4j refused the credentials or the rights.
         """
-        try:
+        with self._classified("creating the schema"):
             for statement in SCHEMA:
                 self._driver.execute_query(statement, database_=self._database)
-        except _TRANSIENT as error:
-            raise SinkUnavailable(f"Neo4j unavailable while creating the schema: {error}") from error
 
     def write(self, batch: GraphBatch) -> None:
         """Apply the batch, offsets included, in one transaction.
 
         Raises:
             SinkUnavailable: Neo4j is down or the transaction failed transiently; nothing was committed.
-            BatchRejected: Neo4j refused a statement; nothing was committed.
+            BatchRejected: Neo4j refused a statement because of the batch's data; nothing was committed.
+            SinkAuthError: Neo4j refused the credentials or the rights; nothing was committed.
         """
         if batch.is_empty():
             return
         try:
-            with self._driver.session(database=self._database) as session:
+            with self._classified("writing a batch"), self._driver.session(database=self._database) as session:
                 session.execute_write(self._apply, batch)
-        except _TRANSIENT as error:
-            raise SinkUnavailable(f"Neo4j unavailable: {error}") from error
         except ClientError as error:
             if error.code and ("TransactionTimedOut" in error.code or "Terminated" in error.code):
                 raise SinkUnavailable(f"Neo4j transaction did not finish: {error.code}") from error
@@ -83,12 +110,10 @@ class Neo4jSink:
         Raises:
             SinkUnavailable: Neo4j cannot be reached.
         """
-        try:
+        with self._classified("reading offsets"):
             records, _, _ = self._driver.execute_query(
                 READ_OFFSETS, group=group, topics=list(topics), database_=self._database, routing_="r"
             )
-        except _TRANSIENT as error:
-            raise SinkUnavailable(f"Neo4j unavailable while reading offsets: {error}") from error
         return {(r["topic"], r["partition"]): r["next_offset"] for r in records}
 
     def applied_event_ids(self, event_ids: Iterable[str]) -> set[str]:
@@ -100,27 +125,24 @@ class Neo4jSink:
         ids = list(event_ids)
         if not ids:
             return set()
-        try:
+        with self._classified("checking event IDs"):
             records, _, _ = self._driver.execute_query(READ_APPLIED, ids=ids, database_=self._database, routing_="r")
-        except _TRANSIENT as error:
-            raise SinkUnavailable(f"Neo4j unavailable while checking event IDs: {error}") from error
         return {r["event_id"] for r in records}
 
     def expire_applied(self, horizon_us: int, limit: int = 10_000) -> int:
         """Forget applied event IDs older than ``horizon_us`` (at most ``limit`` per call)."""
-        try:
+        with self._classified("expiring event IDs"):
             records, _, _ = self._driver.execute_query(
                 EXPIRE_APPLIED, horizon=horizon_us, limit=limit, database_=self._database
             )
-        except _TRANSIENT as error:
-            raise SinkUnavailable(f"Neo4j unavailable while expiring event IDs: {error}") from error
         return int(records[0]["deleted"])
 
     def run_query(self, cypher: str, parameters: Mapping[str, object] | None = None) -> list[dict[str, object]]:
         """Run a read query (for the query CLI and tests) and return plain dicts."""
-        records, _, _ = self._driver.execute_query(
-            cypher, parameters_=dict(parameters or {}), database_=self._database, routing_="r"
-        )
+        with self._classified("reading"):
+            records, _, _ = self._driver.execute_query(
+                cypher, parameters_=dict(parameters or {}), database_=self._database, routing_="r"
+            )
         return [r.data() for r in records]
 
 

@@ -1,24 +1,68 @@
-"""Writer schemas by ID from a Confluent-compatible schema registry, cached."""
+"""Writer schemas by ID from a Confluent-compatible schema registry, cached; errors classified.
+
+What a registry failure means for the record in hand:
+
+- the registry answers that the schema ID does not exist (HTTP 404, error code 40403): the record is
+  bad; dead-letter it (``DecodeError``);
+- the registry cannot be reached, times out or answers 5xx/408/429: pause and retry (``RetryableError``);
+- it refuses our credentials (401/403): stop (``RegistryAuthError``);
+- any other answer (a wrong URL's 404, a 400) or exception: a configuration problem or a bug; stop
+  with the stack trace rather than retry forever.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
-from typing import Any
+from typing import Any, Mapping
 
 import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
-from lineage_stream.errors import DecodeError, RetryableError
+from lineage_stream.errors import DecodeError, FatalError, RegistryAuthError, RetryableError
 
 _UNKNOWN_ID_TTL_S = 60.0
+_SCHEMA_NOT_FOUND = 40403
+_RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The HTTP library's "could not talk to the server" errors (confluent-kafka moved from httpx to httpx2)."""
+    found: list[type[Exception]] = []
+    for module in ("httpx2", "httpx"):
+        try:
+            found.append(importlib.import_module(module).TransportError)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+_TRANSPORT = _transport_errors()
+_CLIENT_ERRORS: tuple[type[Exception], ...] = (SchemaRegistryError, *_TRANSPORT)
+
+
+def classify(error: Exception, doing: str) -> Exception:
+    """The lineage-stream error for a registry client failure (the caller raises it ``from error``)."""
+    if isinstance(error, _TRANSPORT):  # connect refused, DNS, TLS handshake, timeouts
+        return RetryableError(f"schema registry unreachable while {doing}: {type(error).__name__}")
+    if isinstance(error, SchemaRegistryError):
+        status = error.http_status_code
+        if status in (401, 403):
+            return RegistryAuthError(f"schema registry refused the credentials while {doing} (HTTP {status})")
+        if status in _RETRYABLE_STATUS:
+            return RetryableError(f"schema registry error while {doing}: HTTP {status} {error.error_message}")
+        return FatalError(f"schema registry answered HTTP {status} (code {error.error_code}) while {doing}: "
+                          f"{error.error_message}; check registry.url")
+    return error
 
 
 class RegistrySchemas:
     """Resolves schema IDs to parsed Avro writer schemas; a parsed schema is fetched once per ID."""
 
-    def __init__(self, url: str) -> None:
-        self._client = SchemaRegistryClient({"url": url})
+    def __init__(self, url: str, *, config: Mapping[str, Any] | None = None) -> None:
+        """``config``: the client's settings (``basic.auth.user.info``, ``ssl.ca.location``...) over ``url``."""
+        self._client = SchemaRegistryClient({"url": url, **(config or {})})
         self._parsed: dict[int, Any] = {}
         self._unknown_until: dict[int, float] = {}
 
@@ -26,6 +70,7 @@ class RegistrySchemas:
         """Raises:
         DecodeError: the registry does not know the ID, or the schema is not Avro.
         RetryableError: the registry cannot be reached.
+        FatalError: the registry refuses our credentials, or answers something unexpected.
         """
         parsed = self._parsed.get(schema_id)
         if parsed is not None:
@@ -35,12 +80,12 @@ class RegistrySchemas:
         try:
             schema = self._client.get_schema(schema_id)
         except SchemaRegistryError as error:
-            if error.http_status_code == 404:
+            if error.http_status_code == 404 and error.error_code == _SCHEMA_NOT_FOUND:
                 self._unknown_until[schema_id] = time.monotonic() + _UNKNOWN_ID_TTL_S
                 raise DecodeError(f"unknown schema ID {schema_id}") from error
-            raise RetryableError(f"schema registry error for ID {schema_id}: {error}") from error
-        except Exception as error:  # the client raises plain HTTP errors when the registry is down
-            raise RetryableError(f"schema registry unreachable for ID {schema_id}: {error}") from error
+            raise classify(error, f"fetching schema ID {schema_id}") from error
+        except _TRANSPORT as error:
+            raise classify(error, f"fetching schema ID {schema_id}") from error
         if schema.schema_type not in (None, "AVRO"):
             raise DecodeError(f"schema ID {schema_id} is {schema.schema_type}, not Avro")
         if not schema.schema_str:
@@ -50,8 +95,15 @@ class RegistrySchemas:
         return parsed
 
     def register(self, subject: str, schema_text: str) -> int:
-        """Register (or look up) ``schema_text`` under ``subject`` and return its ID."""
-        return int(self._client.register_schema(subject, Schema(schema_text, "AVRO")))
+        """Register (or look up) ``schema_text`` under ``subject`` and return its ID.
+
+        Raises:
+            RetryableError, RegistryAuthError, FatalError: as for ``writer_schema``.
+        """
+        try:
+            return int(self._client.register_schema(subject, Schema(schema_text, "AVRO")))
+        except _CLIENT_ERRORS as error:
+            raise classify(error, f"registering under {subject}") from error
 
     def is_compatible(self, subject: str, schema_text: str) -> bool:
         return bool(self._client.test_compatibility(subject, Schema(schema_text, "AVRO")))

@@ -79,7 +79,7 @@ def neo4j_problem_of(env: Mapping[str, str]) -> str | None:
 
     settings = neo4j_settings(env)
     try:
-        with neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password)) as driver:
+        with neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.secret_password())) as driver:
             driver.verify_connectivity()
     except Exception as error:
         return f"Neo4j at {settings.uri} does not answer: {error}"

@@ -189,7 +189,7 @@ def measure(kafka: KafkaTarget, events: int, repeat: int, say: Say, *, seed: int
             run.first_consumed_s, run.last_written_s = progress.first_consumed, progress.last_written
             for signum, handler in handlers.items():  # run_worker installs its own; give Ctrl-C back
                 signal.signal(signum, handler)
-            driver = neo4j.GraphDatabase.driver(settings.neo4j.uri, auth=(settings.neo4j.user, settings.neo4j.password))
+            driver = neo4j.GraphDatabase.driver(settings.neo4j.uri, auth=(settings.neo4j.user, settings.neo4j.secret_password()))
             try:
                 report.neo4j_server = report.neo4j_server or _server(driver)
                 run.deleted = cleanup(driver, settings.neo4j.database, marker, event_ids, settings.kafka.group_id)

@@ -1,4 +1,4 @@
-"""The versions of the lineage event schema shipped in ``schemas/lineage_event/``."""
+"""The versions of the lineage event schema shipped inside the package (``lineage_stream/schemas/lineage_event/``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import fastavro
@@ -14,7 +15,25 @@ import fastavro
 SUBJECT = "lineage-events-value"
 """Registry subject of the Avro topic's values (TopicNameStrategy for topic ``lineage-events``)."""
 
-_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "lineage_event"
+RECORD_NAME = "io.lineagestream.v1.LineageEvent"
+
+
+def subject_for(topic: str, strategy: str = "topic", record_name: str = RECORD_NAME) -> str:
+    """The registry subject of ``topic``'s values under a Confluent subject naming strategy.
+
+    ``topic`` (TopicNameStrategy, the serializers' default): ``<topic>-value``; ``record``
+    (RecordNameStrategy): the record's full name; ``topic_record``: ``<topic>-<full name>``.
+    """
+    if strategy == "topic":
+        return f"{topic}-value"
+    if strategy == "record":
+        return record_name
+    if strategy == "topic_record":
+        return f"{topic}-{record_name}"
+    raise ValueError(f"unknown subject naming strategy {strategy!r}")
+
+_SCHEMA_DIR: Traversable = files("lineage_stream").joinpath("schemas", "lineage_event")
+"""Package data, read through ``importlib.resources`` so it works from a wheel, a zip or a checkout."""
 _VERSION_FILE = re.compile(r"^v(\d+)\.avsc$")
 
 
@@ -28,7 +47,7 @@ class SchemaVersion:
 
 
 @cache
-def schema_versions(directory: Path = _SCHEMA_DIR) -> tuple[SchemaVersion, ...]:
+def schema_versions(directory: Traversable = _SCHEMA_DIR) -> tuple[SchemaVersion, ...]:
     """Every shipped version, oldest first."""
     found: list[SchemaVersion] = []
     for path in directory.iterdir():

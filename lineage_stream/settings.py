@@ -21,7 +21,7 @@ DEFAULTS: Mapping[str, str] = {
     "LINEAGE_OPENLINEAGE_TOPICS": "openlineage",
     "LINEAGE_DLQ_TOPIC": "lineage-events-dlq",
     "LINEAGE_GROUP_ID": "lineage-stream-worker",
-    "LINEAGE_BATCH_SIZE": "1000",
+    "LINEAGE_BATCH_SIZE": "5000",
     "LINEAGE_METRICS_HOST": "127.0.0.1",
     "LINEAGE_METRICS_PORT": "9108",
     "LINEAGE_DEDUP_WINDOW_S": str(7 * 24 * 3600),

@@ -185,12 +185,13 @@ CALL (d, v, row) {
 SET d.fields_by = CASE WHEN d.schema_fingerprint = row.fingerprint THEN row.fingerprint ELSE d.fields_by END
 """
 
+# The output dataset is one the batch upserted (UPSERT_DATASETS, with this event's time in its span);
+# a source dataset may be named only here, so it is merged and spanned.
 LINK_COLUMNS = f"""
 UNWIND $rows AS row
+MATCH (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
 MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
 SET {_span("di")}
-MERGE (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
-SET {_span("do")}
 MERGE (fi:Field {{namespace: row.in_namespace, dataset: row.in_name, name: row.in_field}})
 MERGE (fo:Field {{namespace: row.out_namespace, dataset: row.out_name, name: row.out_field}})
 MERGE (di)-[:HAS_FIELD]->(fi)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
@@ -35,6 +36,25 @@ log = logging.getLogger(__name__)
 
 Decoder = Callable[[bytes | None], LineageEvent]
 Rejected = tuple[RecordOrigin, bytes | None, RejectedRecord]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A batch decoded, staged and planned, waiting for its graph transaction."""
+
+    oks: list[tuple[RecordOrigin, LineageEvent]]
+    offset_rows: list[dict[str, object]]
+    rejected: list[Rejected]
+    values: dict[RecordOrigin, bytes | None]
+    next_offsets: dict[tuple[str, int], int]
+    duplicates: int
+    batch: GraphBatch
+
+
+@dataclass(frozen=True, slots=True)
+class _InFlight:
+    prepared: _Prepared
+    future: Future[None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +88,39 @@ class Worker:
         self.totals = {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
 
     def run(self, stop: threading.Event, *, until_idle: bool = False) -> None:
-        """Consume until ``stop`` is set, or (``until_idle``) until every partition is caught up."""
-        while not stop.is_set():
-            messages = self._source.consume(self._batch_size, timeout_s=0.5)
-            if messages:
-                try:
-                    self.process(messages, stop)
-                except RetryableError:
-                    if stop.is_set():
-                        log.info("stopping: abandoned an uncommitted batch of %s records", len(messages))
+        """Consume until ``stop`` is set, or (``until_idle``) until every partition is caught up.
+
+        Batches are pipelined: while Neo4j commits batch N (on the writer thread), batch N+1 is
+        consumed, decoded, run through the stages and planned here. Batch N's Kafka commit, metrics and
+        totals follow only once its graph transaction committed; a refused or failed write falls back to
+        the synchronous path (bisection, pause and retry) before anything later is written.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer") as writer:
+            pending: _InFlight | None = None
+            try:
+                while not stop.is_set():
+                    messages = self._source.consume(self._batch_size, timeout_s=0.1)
+                    if messages:
+                        prepared = self._prepare(messages, stop)
+                        if pending is not None:
+                            self._finish(pending, stop)
+                            pending = None
+                        pending = self._submit(writer, prepared)
+                        continue
+                    if pending is not None:
+                        self._finish(pending, stop)
+                        pending = None
+                        continue
+                    if until_idle and self._idle():
+                        log.info("caught up: %s", self.totals)
                         return
-                    raise
-                continue
-            if until_idle and self._idle():
-                log.info("caught up: %s", self.totals)
-                return
+                if pending is not None:
+                    self._finish(pending, stop)
+            except RetryableError:
+                if stop.is_set():
+                    log.info("stopping: abandoned an uncommitted batch")
+                    return
+                raise
 
     def _idle(self) -> bool:
         if not self._source.assigned:
@@ -99,6 +137,12 @@ class Worker:
         return all(lag == 0 for lag in lags.values())
 
     def process(self, messages: Sequence[Message], stop: threading.Event | None = None) -> BatchOutcome:
+        """Run one batch through every step, synchronously: prepare, write, commit."""
+        prepared = self._prepare(messages, stop)
+        return self._complete(prepared, self._write(prepared, stop), stop)
+
+    def _prepare(self, messages: Sequence[Message], stop: threading.Event | None) -> _Prepared:
+        """Decode, run the stages, drop applied events, dead-letter the rejected, and plan the write."""
         decoded: list[tuple[RecordOrigin, LineageEvent]] = []
         rejected: list[Rejected] = []
         values: dict[RecordOrigin, bytes | None] = {}
@@ -133,17 +177,36 @@ class Worker:
                        for (t, p), o in next_offsets.items()]
         # Dead letters are acknowledged before the offsets that skip them are committed.
         self._dead_letter(rejected, stop)
+        batch = plan_batch([e for _, e in oks], offset_rows, applied_at_us=self._clock_us())
+        return _Prepared(oks, offset_rows, rejected, values, next_offsets, len(duplicates), batch)
+
+    def _submit(self, writer: ThreadPoolExecutor, prepared: _Prepared) -> _InFlight:
+        """Start the batch's graph transaction on the writer thread (one attempt; no retry there)."""
         self._failpoints.hit("before_graph_commit")
-        written = self._write(oks, offset_rows, rejected, values, stop)
+        return _InFlight(prepared, writer.submit(self._timed_write, prepared.batch))
+
+    def _finish(self, in_flight: _InFlight, stop: threading.Event | None) -> BatchOutcome:
+        """Wait for the writer; on refusal or failure take the synchronous path, then commit Kafka."""
+        prepared = in_flight.prepared
+        try:
+            in_flight.future.result()
+            written = self._record_written(prepared.oks)
+        except (BatchRejected, RetryableError):
+            # Nothing of it committed: redo it the careful way (bisection, pause and retry).
+            written = self._write(prepared, stop, failpoint=False)
+        return self._complete(prepared, written, stop)
+
+    def _complete(self, prepared: _Prepared, written: list[tuple[RecordOrigin, LineageEvent]],
+                  stop: threading.Event | None) -> BatchOutcome:
         self._failpoints.hit("after_graph_commit")
-        self._source.commit(next_offsets)
+        self._source.commit(prepared.next_offsets)
         self._failpoints.hit("after_kafka_commit")
-        for origin, _value, reason in rejected:
+        for origin, _value, reason in prepared.rejected:
             self._metrics.rejected.labels(origin.topic, reason.stage, type(reason).__name__).inc()
             log.warning("rejected %s[%s]@%s at %s: %s", origin.topic, origin.partition, origin.offset,
                         reason.stage, reason.reason)
         self._expire_applied_ids(stop)
-        outcome = BatchOutcome(len(values), len(written), len(duplicates), len(rejected))
+        outcome = BatchOutcome(len(prepared.values), len(written), prepared.duplicates, len(prepared.rejected))
         for name in self.totals:
             self.totals[name] += getattr(outcome, name)
         return outcome
@@ -182,12 +245,14 @@ class Worker:
         self._next_expiry_us = now + 60_000_000
         self._retry(lambda: log.debug("expired %s applied IDs", self._sink.expire_applied(now - self._dedup_window_us)), stop)
 
-    def _write(self, oks: list[tuple[RecordOrigin, LineageEvent]], offset_rows: list[dict[str, object]],
-               rejected: list[Rejected], values: Mapping[RecordOrigin, bytes | None],
-               stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:
+    def _write(self, prepared: _Prepared, stop: threading.Event | None, *, failpoint: bool = True
+               ) -> list[tuple[RecordOrigin, LineageEvent]]:
         """Write the batch; if Neo4j refuses it, find the refused events and dead-letter only them."""
+        if failpoint:
+            self._failpoints.hit("before_graph_commit")
+        oks = prepared.oks
         try:
-            self._commit(plan_batch([e for _, e in oks], offset_rows, applied_at_us=self._clock_us()), stop)
+            self._commit(prepared.batch, stop)
             written = oks
         except BatchRejected as refusal:
             log.warning("batch of %s refused (%s); isolating the bad events", len(oks), refusal)
@@ -197,12 +262,15 @@ class Worker:
                 if error is None:
                     written.append((origin, event))
                 else:
-                    refused.append((origin, values[origin],
+                    refused.append((origin, prepared.values[origin],
                                     ValidationError(f"Neo4j refused the event: {error}", stage="write")))
                     self._on_not_applied([event.event_id])
             self._dead_letter(refused, stop)
-            rejected.extend(refused)
-            self._commit(plan_batch((), offset_rows), stop)
+            prepared.rejected.extend(refused)
+            self._commit(plan_batch((), prepared.offset_rows), stop)
+        return self._record_written(written)
+
+    def _record_written(self, written: list[tuple[RecordOrigin, LineageEvent]]) -> list[tuple[RecordOrigin, LineageEvent]]:
         now = time.time()
         for origin, event in written:
             self._metrics.written.labels(origin.topic, event.kind.value).inc()
@@ -233,10 +301,13 @@ class Worker:
         return self._isolate(items[:middle], stop) + self._isolate(items[middle:], stop)
 
     def _commit(self, batch: GraphBatch, stop: threading.Event | None) -> None:
+        self._retry(lambda: self._timed_write(batch), stop)
+
+    def _timed_write(self, batch: GraphBatch) -> None:
         started = time.perf_counter()
-        self._retry(lambda: self._sink.write(batch), stop)
+        self._sink.write(batch)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._metrics.batch_events.observe(len(batch.runs) + len(batch.datasets))
+        self._metrics.batch_events.observe(len(batch.applied_events))
 
     def _retry(self, action: Callable[[], None], stop: threading.Event | None) -> None:
         """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group."""

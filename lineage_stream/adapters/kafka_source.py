@@ -98,7 +98,7 @@ class KafkaSource:
         if not owned:
             return
         try:
-            self._consumer.commit(offsets=owned, asynchronous=False)
+            self._consumer.commit(offsets=owned, asynchronous=True)
         except KafkaException as error:
             log.warning("Kafka offset commit failed (Neo4j holds the offsets): %s", error)
 

@@ -157,27 +157,41 @@ SET {_span("v")}
 MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
 """
 
-# One row per field (the plan picks the latest version within the batch), so no row reads what
-# another row of the same statement writes.
+# One row per schema version seen in the batch, with its fields. A field's type and description come
+# from the version with the greatest (last_seen, fingerprint) among the versions that have it; the
+# comparison reads the typing version's own last_seen_us (exact: UPSERT_SCHEMA_VERSIONS ran first), so
+# skipping a field never leaves a stale time behind. d.fields_by records that every field of the
+# dataset's latest version is typed by it: while that holds, re-sent versions cost one lookup, not a
+# MERGE per field. It lives in the graph, so a wiped graph or another worker can never make it lie.
 UPSERT_FIELDS = """
 UNWIND $rows AS row
-MATCH (d:Dataset {namespace: row.namespace, name: row.dataset})
-MERGE (fd:Field {namespace: row.namespace, dataset: row.dataset, name: row.name})
-MERGE (d)-[:HAS_FIELD]->(fd)
-WITH fd, row, row.at > coalesce(fd.typed_at_us, -1)
-     OR (row.at = fd.typed_at_us AND row.fingerprint > fd.typed_by) AS newer
-SET fd.type = CASE WHEN newer THEN row.type ELSE fd.type END,
-    fd.description = CASE WHEN newer THEN row.description ELSE fd.description END,
-    fd.typed_by = CASE WHEN newer THEN row.fingerprint ELSE fd.typed_by END,
-    fd.typed_at_us = CASE WHEN newer THEN row.at ELSE fd.typed_at_us END
+MATCH (d:Dataset {namespace: row.namespace, name: row.name})
+WITH d, row
+WHERE NOT (coalesce(d.fields_by, "") = row.fingerprint AND coalesce(d.schema_fingerprint, "") = row.fingerprint)
+MATCH (v:SchemaVersion {namespace: row.namespace, name: row.name, fingerprint: row.fingerprint})
+CALL (d, v, row) {
+  UNWIND row.fields AS f
+  MERGE (fd:Field {namespace: row.namespace, dataset: row.name, name: f.name})
+  MERGE (d)-[:HAS_FIELD]->(fd)
+  WITH fd, f
+  OPTIONAL MATCH (cur:SchemaVersion {namespace: row.namespace, name: row.name, fingerprint: fd.typed_by})
+  WITH fd, f, fd.typed_by IS NULL OR v.last_seen_us > coalesce(cur.last_seen_us, fd.typed_at_us, -1)
+       OR (v.last_seen_us = coalesce(cur.last_seen_us, fd.typed_at_us) AND row.fingerprint > fd.typed_by) AS newer
+  SET fd.type = CASE WHEN newer THEN f.type ELSE fd.type END,
+      fd.description = CASE WHEN newer THEN f.description ELSE fd.description END,
+      fd.typed_by = CASE WHEN newer THEN row.fingerprint ELSE fd.typed_by END
+  REMOVE fd.typed_at_us
+}
+SET d.fields_by = CASE WHEN d.schema_fingerprint = row.fingerprint THEN row.fingerprint ELSE d.fields_by END
 """
 
+# The output dataset is one the batch upserted (UPSERT_DATASETS, with this event's time in its span);
+# a source dataset may be named only here, so it is merged and spanned.
 LINK_COLUMNS = f"""
 UNWIND $rows AS row
+MATCH (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
 MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
 SET {_span("di")}
-MERGE (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
-SET {_span("do")}
 MERGE (fi:Field {{namespace: row.in_namespace, dataset: row.in_name, name: row.in_field}})
 MERGE (fo:Field {{namespace: row.out_namespace, dataset: row.out_name, name: row.out_field}})
 MERGE (di)-[:HAS_FIELD]->(fi)

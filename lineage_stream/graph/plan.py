@@ -189,18 +189,9 @@ class _Planner:
 
 
 def _field_rows(versions: Iterable[Row]) -> list[Row]:
-    """One row per field of any version: its type from the latest version (by last seen, fingerprint) that has it."""
-    chosen: dict[tuple[str, str, str], Row] = {}
-    for version in versions:
-        for f in version["field_rows"]:
-            key = (version["namespace"], version["name"], f["name"])
-            row = {"namespace": version["namespace"], "dataset": version["name"], "name": f["name"],
-                   "type": f["type"], "description": f["description"], "at": version["last"],
-                   "fingerprint": version["fingerprint"]}
-            current = chosen.get(key)
-            if current is None or (row["at"], row["fingerprint"]) > (current["at"], current["fingerprint"]):
-                chosen[key] = row
-    return list(chosen.values())
+    """One row per schema version of the batch, with its fields (typing is decided in Cypher)."""
+    return [{"namespace": v["namespace"], "name": v["name"], "fingerprint": v["fingerprint"],
+             "fields": v["field_rows"]} for v in versions]
 
 
 def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, applied_at_us: int = 0) -> GraphBatch:

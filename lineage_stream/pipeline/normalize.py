@@ -8,16 +8,23 @@ on the dataset for audit, with the name of the rule that canonicalized them.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from lineage_stream.model import Dataset, FieldLineage, InputField, Job, LineageEvent, ParentRun, Symlink
-from lineage_stream.naming import AliasMap, normalize_dataset, normalize_job_name
+from lineage_stream.naming import AliasMap, CanonicalName, normalize_dataset, normalize_job_name
 
 
 class NormalizeStage:
     name = "normalize"
 
-    def __init__(self, aliases: AliasMap | None = None) -> None:
+    def __init__(self, aliases: AliasMap | None = None, *, memo_size: int = 65_536) -> None:
         self._aliases = aliases
+        # The naming rules are pure: the same few thousand identifiers recur in every batch.
+        self._canonical = lru_cache(maxsize=memo_size)(self._canonical_uncached)
+        self._job_name = lru_cache(maxsize=memo_size)(normalize_job_name)
+
+    def _canonical_uncached(self, namespace: str, name: str) -> CanonicalName:
+        return normalize_dataset(namespace, name, self._aliases)
 
     def __call__(self, event: LineageEvent) -> LineageEvent:
         """Raises:
@@ -25,11 +32,11 @@ class NormalizeStage:
         """
         job = event.job
         if job is not None:
-            namespace, name = normalize_job_name(job.namespace, job.name)
+            namespace, name = self._job_name(job.namespace, job.name)
             job = Job(namespace, name, job.facets)
         run = event.run
         if run is not None and run.parent is not None:
-            p_namespace, p_name = normalize_job_name(run.parent.job_namespace, run.parent.job_name)
+            p_namespace, p_name = self._job_name(run.parent.job_namespace, run.parent.job_name)
             run = replace(run, parent=ParentRun(run.parent.run_id, p_namespace, p_name))
         return replace(
             event,
@@ -41,7 +48,7 @@ class NormalizeStage:
         )
 
     def _dataset(self, dataset: Dataset) -> Dataset:
-        canonical = normalize_dataset(dataset.namespace, dataset.name, self._aliases)
+        canonical = self._canonical(dataset.namespace, dataset.name)
         return replace(
             dataset,
             namespace=canonical.namespace,
@@ -56,10 +63,10 @@ class NormalizeStage:
     def _lineage(self, lineage: FieldLineage) -> FieldLineage:
         inputs = []
         for source in lineage.inputs:
-            canonical = normalize_dataset(source.namespace, source.name, self._aliases)
+            canonical = self._canonical(source.namespace, source.name)
             inputs.append(InputField(canonical.namespace, canonical.name, source.field, source.transformations))
         return FieldLineage(lineage.output_field, tuple(inputs))
 
     def _symlink(self, symlink: Symlink) -> Symlink:
-        canonical = normalize_dataset(symlink.namespace, symlink.name, self._aliases)
+        canonical = self._canonical(symlink.namespace, symlink.name)
         return Symlink(canonical.namespace, canonical.name, symlink.type)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 from typing import Iterable
 
 from lineage_stream.model import Dataset, FieldLineage, InputField, LineageEvent, Symlink
@@ -22,8 +23,12 @@ _PARTITION_SEGMENT = re.compile(
 _DATE_PATH = re.compile(r"^\d{4}(?:/\d{2}){1,3}$")
 
 
+@lru_cache(maxsize=65_536)
 def split_partition(name: str) -> tuple[str, str | None]:
-    """``(parent name, partition path)``; the partition is None when the name has no partition suffix."""
+    """``(parent name, partition path)``; the partition is None when the name has no partition suffix.
+
+    Memoized: the same few thousand names recur in every batch, and the answer depends only on the name.
+    """
     stripped = name.rstrip("/")
     segments = stripped.split("/")
     cut = len(segments)
@@ -49,6 +54,10 @@ def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
     """Fold partitions and merge datasets that end up with the same identifier, keeping first-seen order."""
     merged: dict[tuple[str, str], Dataset] = {}
     for dataset in datasets:
+        if _untouched(dataset):
+            existing = merged.get(dataset.key)
+            merged[dataset.key] = dataset if existing is None else _merge(existing, dataset)
+            continue
         parent, partition = split_partition(dataset.name)
         raw_name = split_partition(dataset.raw_name)[0] if dataset.raw_name is not None else None
         folded = replace(dataset, name=parent, raw_name=raw_name,
@@ -61,6 +70,14 @@ def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
         existing = merged.get(folded.key)
         merged[folded.key] = folded if existing is None else _merge(existing, folded)
     return tuple(merged.values())
+
+
+def _untouched(dataset: Dataset) -> bool:
+    """True when folding would return the dataset as it is (the common case): no name carries a partition."""
+    return (split_partition(dataset.name)[1] is None
+            and (dataset.raw_name is None or split_partition(dataset.raw_name)[1] is None)
+            and all(split_partition(i.name)[1] is None for c in dataset.column_lineage for i in c.inputs)
+            and all(split_partition(s.name)[1] is None for s in dataset.symlinks))
 
 
 def _fold_lineage(lineage: FieldLineage) -> FieldLineage:
@@ -86,5 +103,13 @@ class RollupStage:
     name = "rollup"
 
     def __call__(self, event: LineageEvent) -> LineageEvent:
+        """The event with partitions folded; the very same object when nothing folds or merges."""
         dataset = fold_datasets([event.dataset])[0] if event.dataset is not None else None
-        return replace(event, inputs=fold_datasets(event.inputs), outputs=fold_datasets(event.outputs), dataset=dataset)
+        inputs, outputs = fold_datasets(event.inputs), fold_datasets(event.outputs)
+        if (dataset is event.dataset and _same(inputs, event.inputs) and _same(outputs, event.outputs)):
+            return event
+        return replace(event, inputs=inputs, outputs=outputs, dataset=dataset)
+
+
+def _same(folded: tuple[Dataset, ...], original: tuple[Dataset, ...]) -> bool:
+    return len(folded) == len(original) and all(a is b for a, b in zip(folded, original))

@@ -29,7 +29,7 @@ AVRO_EVENTS, JSON_EVENTS = 3_000, 800
 STAGES = {  # where each kind of bad record must be caught
     "not_avro": {"decode"}, "unknown_schema_id": {"decode"}, "truncated_avro": {"decode"},
     "trailing_bytes": {"decode"}, "huge_array": {"decode"}, "invalid_utf8": {"decode"},
-    "nanosecond_timestamp": {"decode"}, "future_timestamp": {"validate"}, "huge_identifier": {"validate", "normalize"},
+    "nanosecond_timestamp": {"decode", "validate"}, "future_timestamp": {"validate"}, "huge_identifier": {"validate", "normalize"},
     "control_characters": {"validate", "normalize"}, "invalid_json": {"decode"}, "deeply_nested_json": {"decode"},
     "invalid_utf8_json": {"decode"}, "run_without_run_id": {"validate"},
 }

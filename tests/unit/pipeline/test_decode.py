@@ -101,6 +101,8 @@ def test_reader_resolves_an_older_writer_schema():
 
 
 def test_nanosecond_timestamp_is_a_typed_error(decode):
+    # Records in the reader's own schema are read without the datetime conversion, so the validator
+    # (not fastavro's overflow) is what catches nanoseconds; either way it is a typed, explained rejection.
     record = {**event_to_record(run_event()), "event_time": BASE_US * 1000}
-    with pytest.raises(DecodeError, match="nanoseconds"):
+    with pytest.raises((DecodeError, ValidationError), match="nanoseconds"):
         decode(encode(record))

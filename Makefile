@@ -23,7 +23,7 @@ services: install
 demo: services
 	$(CLI) produce examples/nightly_orders.jsonl
 	$(CLI) worker --until-idle
-	$(CLI) lineage "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
+	$(CLI) lineage both "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
 	@echo
 	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev)"
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"

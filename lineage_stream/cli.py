@@ -106,19 +106,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_lineage(args: argparse.Namespace) -> int:
-    from lineage_stream.adapters.neo4j_sink import Neo4jSink
-    from lineage_stream.queries import format_edges, lineage
-
-    with Neo4jSink(neo4j_settings(_environment(args))) as sink:
-        for direction in ("up", "down") if args.direction == "both" else (args.direction,):
-            edges = lineage(sink, args.namespace, args.name, direction=direction, depth=args.depth)
-            label = "upstream" if direction == "up" else "downstream"
-            print(f"{label} of {args.namespace}/{args.name} ({len(edges)} edge(s)):")
-            print("\n".join(format_edges(edges)) or "  (none)")
-    return 0
-
-
 def _preview(value: bytes | None, width: int = 80) -> str:
     if value is None:
         return "(null)"
@@ -210,13 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(bench)
     bench.set_defaults(handler=run_bench)
 
-    query = commands.add_parser("lineage", help="print the upstream and/or downstream lineage of a dataset")
-    query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
-    query.add_argument("name", help="dataset name, e.g. analytics.public.orders")
-    query.add_argument("--direction", choices=("up", "down", "both"), default="both")
-    query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
-    _neo4j_flags(query)
-    query.set_defaults(handler=cmd_lineage)
+    # --- the analysts' view: lineage, impact, columns, runs, schema, search, serve (lineage_stream/query) ---
+    from lineage_stream.query.cli import register as register_queries
+
+    register_queries(commands, _neo4j_flags, _environment, _aliases)
+    # --- end of the analysts' view ---
     return parser
 
 

@@ -7,7 +7,7 @@ CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
 
-.PHONY: install services demo test unit integration bench down status lint clean
+.PHONY: install assets browser services demo test unit integration bench down status lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The lineage page's graph library, from npm (package.json, package-lock.json), shipped in the package.
+VENDOR_JS := lineage_stream/api/static/vendor/cytoscape.min.js
+$(VENDOR_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(VENDOR_JS))
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR_JS)
+
+assets: $(VENDOR_JS)
+
+install: $(STAMP) $(VENDOR_JS)
+
+# The page's browser test drives Debian's Chromium (never a downloaded browser build).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 services: install
 	$(CLI) infra up
@@ -29,13 +42,13 @@ demo: services
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"
 	@echo "Next:       $(CLI) lineage --help, docs/graph-model.md, $(CLI) infra down"
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest tests
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
 
-integration: install
+integration: install browser
 	$(BIN)/python -m pytest tests/integration
 
 lint: install

@@ -54,11 +54,11 @@ UNWIND $frontier AS id
 MATCH (d:Dataset) WHERE elementId(d) = id
 MATCH {pattern}
 WHERE $as_of IS NULL OR (i.first_seen_us <= $as_of AND o.first_seen_us <= $as_of)
-RETURN elementId(d) AS near_id, j.namespace AS job_namespace, j.name AS job_name,
-       elementId(x) AS far_id, x.namespace AS far_namespace, x.name AS far_name,
-       [(x)-[:ALIAS_OF]-(a:Dataset) | [elementId(a), a.namespace, a.name]] AS far_aliases
-LIMIT $limit
+WITH d, j, x LIMIT $limit
+RETURN collect([elementId(d), j.namespace, j.name, elementId(x), x.namespace, x.name,
+                [(x)-[:ALIAS_OF]-(a:Dataset) | [elementId(a), a.namespace, a.name]]]) AS rows
 """
+# One record holding a list: hydrating one list is about twice as fast as hundreds of records.
 
 DOWNSTREAM_HOP = _HOP.format(pattern="(d)-[i:INPUT_TO]->(j:Job)-[o:OUTPUTS]->(x:Dataset)")
 UPSTREAM_HOP = _HOP.format(pattern="(x:Dataset)-[i:INPUT_TO]->(j:Job)-[o:OUTPUTS]->(d)")

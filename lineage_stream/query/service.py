@@ -66,20 +66,20 @@ def _walk(tx: Tx, members: tuple[DatasetRef, ...], direction: str, depth: int,
         remaining = limit - len(walk.edges)
         if not frontier or remaining <= 0:
             break
-        rows = tx.query(statement, frontier=frontier, as_of=as_of, limit=remaining + 1)
+        rows = tx.query(statement, frontier=frontier, as_of=as_of, limit=remaining + 1)[0]["rows"]
         if len(rows) > remaining:
             walk.truncated, rows = True, rows[:remaining]
         frontier = []
-        for row in rows:
-            near = walk.reached[row["near_id"]][0]
-            far = DatasetRef(row["far_namespace"], row["far_name"])
-            job = DatasetRef(row["job_namespace"], row["job_name"])
+        for near_id, job_namespace, job_name, far_id, far_namespace, far_name, far_aliases in rows:
+            near = walk.reached[near_id][0]
+            far = DatasetRef(far_namespace, far_name)
+            job = DatasetRef(job_namespace, job_name)
             source, target = (near, far) if direction == "downstream" else (far, near)
             walk.edges.setdefault((source, job, target), LineageEdge(source, job, target, hop, direction))
-            if row["far_id"] not in walk.reached:
-                walk.reached[row["far_id"]] = (far, hop)
-                frontier.append(row["far_id"])
-            for alias_id, namespace, name in row["far_aliases"]:
+            if far_id not in walk.reached:
+                walk.reached[far_id] = (far, hop)
+                frontier.append(far_id)
+            for alias_id, namespace, name in far_aliases:
                 alias = DatasetRef(namespace, name)
                 walk.alias_links.setdefault((far, alias) if far.key < alias.key else (alias, far))
                 if alias_id not in walk.reached:

@@ -22,12 +22,13 @@ import random
 import statistics
 import sys
 import time
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import neo4j
 
 from lineage_stream.graph.cypher import SCHEMA
 from lineage_stream.query import service
+from lineage_stream.query.model import Impact, Lineage
 from lineage_stream.query.store import GraphReader
 from lineage_stream.settings import neo4j_settings
 
@@ -103,7 +104,7 @@ RETURN sum(COUNT { (j)-[:OUTPUTS]->() }) + sum(COUNT { ()-[:INPUT_TO]->(j) }) AS
 
 
 def _session_run(driver: neo4j.Driver, statement: str, **params: Any) -> list[dict[str, Any]]:
-    records, _, _ = driver.execute_query(statement, params)
+    records, _, _ = driver.execute_query(statement, parameters_=params)
     return [r.data() for r in records]
 
 
@@ -134,7 +135,7 @@ def load(driver: neo4j.Driver, *, reload: bool = False, say: Any = print) -> dic
     say(f"{len(rows):,} datasets in {time.perf_counter() - started:.1f} s")
     rng = random.Random(SEED)
     for n, batch in enumerate(_batches(_jobs(rng), 5_000), 1):
-        driver.execute_query(CREATE_JOBS, rows=batch, **params)
+        driver.execute_query(CREATE_JOBS, parameters_={"rows": batch, **params})
         if n % 6 == 0:
             say(f"  {n * 5_000:,} jobs, {time.perf_counter() - started:.0f} s")
     load_s = time.perf_counter() - started
@@ -151,6 +152,11 @@ def _percentiles(samples_ms: list[float]) -> dict[str, float]:
 
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1],
             "mean": statistics.fmean(ordered)}
+
+
+def _size(answer: Impact | Lineage) -> tuple[int, bool, int]:
+    rows = len(answer.rows) if isinstance(answer, Impact) else len(answer.edges)
+    return rows, answer.truncated, answer.limit
 
 
 def measure(reader: GraphReader, *, samples: int, depth: int = 5, say: Any = print) -> dict[str, Any]:
@@ -178,21 +184,21 @@ def measure(reader: GraphReader, *, samples: int, depth: int = 5, say: Any = pri
     readers = reader.read(lambda tx: tx.query(
         "MATCH (:Dataset {namespace: $ns, name: $name})-[:INPUT_TO]->(j) RETURN count(j) AS n", ns=HUB_NS, name=hub))
     results["hub_readers"] = readers[0]["n"]
-    for label, call in (
-        ("hub_impact", lambda: service.impact(reader, HUB_NS, hub, depth=10)),
-        ("hub_downstream", lambda: service.lineage(reader, HUB_NS, hub, direction="downstream", depth=depth)),
-    ):
+    calls: tuple[tuple[str, Callable[[], tuple[int, bool, int]]], ...] = (
+        ("hub_impact", lambda: _size(service.impact(reader, HUB_NS, hub, depth=10))),
+        ("hub_downstream", lambda: _size(service.lineage(reader, HUB_NS, hub, direction="downstream", depth=depth))),
+    )
+    for label, call in calls:
         call()
         times = []
         for _ in range(5):
             started = time.perf_counter()
-            answer = call()
+            rows, truncated, limit = call()
             times.append((time.perf_counter() - started) * 1000)
-        rows = len(answer.rows) if hasattr(answer, "rows") else len(answer.edges)  # type: ignore[union-attr]
         results[label] = {"median_ms": statistics.median(times), "max_ms": max(times), "rows": rows,
-                          "truncated": answer.truncated, "limit": answer.limit}
+                          "truncated": truncated, "limit": limit}
         say(f"{label}: median {statistics.median(times):.0f} ms, max {max(times):.0f} ms, {rows} rows, "
-            f"truncated={answer.truncated} at limit {answer.limit} (hub read by {results['hub_readers']:,} jobs)")
+            f"truncated={truncated} at limit {limit} (hub read by {results['hub_readers']:,} jobs)")
     return results
 
 

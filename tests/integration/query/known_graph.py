@@ -25,6 +25,7 @@ EXAMPLES = ROOT / "examples" / "nightly_orders.jsonl"
 ALIASES = ROOT / "examples" / "aliases.json"
 MARKER = ("s3://lake", "scratch/orphan_export")
 HUB_READERS = 12
+DATASETS = 22  # in the loaded graph
 PRODUCER = "https://example.com/lineage-stream/tests"
 RUN_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 DATASET_SCHEMA = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/DatasetEvent"
@@ -93,10 +94,11 @@ def load(services: Any, driver: neo4j.Driver) -> None:
     """Wipe the graph and load the known graph through Kafka and the worker (once per process)."""
     from conftest import settings_for  # the integration suite's conftest
 
-    present = driver.execute_query("MATCH (d:Dataset {namespace: $ns, name: $name}) RETURN count(d) AS n",
-                                   ns=MARKER[0], name=MARKER[1]).records[0]["n"]
-    if present:
-        return
+    present = driver.execute_query(
+        "OPTIONAL MATCH (m:Dataset {namespace: $ns, name: $name}) WITH count(m) AS marker "
+        "MATCH (d:Dataset) RETURN marker, count(d) AS datasets", ns=MARKER[0], name=MARKER[1]).records
+    if present and present[0]["marker"] == 1 and present[0]["datasets"] == DATASETS:
+        return  # the known graph, and nothing else, is already there
     with driver.session() as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     suffix = "query-" + uuid.uuid4().hex[:8]

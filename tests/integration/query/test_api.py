@@ -76,3 +76,12 @@ def test_other_queries(client) -> None:
 def test_read_only(client) -> None:
     assert client.post("/api/lineage", params={"dataset": "shop.public.orders"}).status_code == 405
     assert client.get("/").headers["content-type"].startswith("text/html")
+
+
+def test_a_runaway_query_is_stopped_by_the_timeout(services) -> None:
+    from lineage_stream.query.errors import QueryTimeout
+
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    with GraphReader(settings, timeout_s=0.5) as reader:
+        with pytest.raises(QueryTimeout, match="ran past 0.5 s"):
+            reader.read(lambda tx: tx.query("UNWIND range(1, 1000000000) AS x WITH x WHERE x % 7 = 0 RETURN count(*) AS n"))

@@ -109,7 +109,11 @@ def _session_run(driver: neo4j.Driver, statement: str, **params: Any) -> list[di
 
 
 def drop(driver: neo4j.Driver) -> None:
+    """Delete the generated graph: edges first, in batches (a hub's 50,000 edges in one go exceed the
+    transaction memory of a small heap), then the nodes."""
     with driver.session() as session:
+        session.run("MATCH (j:Job {namespace: $ns})-[r]-() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS",
+                    ns=JOB_NS).consume()
         for label, ns in (("Job", [JOB_NS]), ("Dataset", [HUB_NS, LAKE_NS])):
             session.run(f"MATCH (n:{label}) WHERE n.namespace IN $ns "
                         "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS", ns=ns).consume()

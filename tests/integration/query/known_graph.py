@@ -99,8 +99,9 @@ def load(services: Any, driver: neo4j.Driver) -> None:
         "MATCH (d:Dataset) RETURN marker, count(d) AS datasets", ns=MARKER[0], name=MARKER[1]).records
     if present and present[0]["marker"] == 1 and present[0]["datasets"] == DATASETS:
         return  # the known graph, and nothing else, is already there
-    with driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    with driver.session() as session:  # edges first: a dense hub's edges in one go can exceed transaction memory
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
     suffix = "query-" + uuid.uuid4().hex[:8]
     settings = settings_for(services, suffix)
     aliases = AliasMap.from_mapping(json.loads(ALIASES.read_text(encoding="utf-8")))

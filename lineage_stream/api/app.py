@@ -86,7 +86,9 @@ def create_app(reader: Reader, *, aliases: AliasMap | None = None) -> FastAPI:
             raise BadQuery("nodeId must be dataset:<namespace>:<name>; job and field node IDs are not served")
         result = service.lineage(reader, node_id, direction="both", depth=min(depth, service.MAX_DEPTH),
                                  aliases=aliases)
-        return marquez_lineage(result)
+        seen = service.seen_times(reader, result.datasets(), result.jobs())
+        times = {f"{kind}:{namespace}:{name}": span for (kind, namespace, name), span in seen.items()}
+        return marquez_lineage(result, times)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

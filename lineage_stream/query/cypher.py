@@ -155,3 +155,18 @@ MATCH (j:Job) WHERE toLower(j.name) CONTAINS $text OR toLower(j.namespace) CONTA
 RETURN 'job' AS kind, j.namespace AS namespace, j.name AS name, j.last_seen_us AS last_seen_us
 ORDER BY size(j.name), namespace, name LIMIT $limit
 """
+
+SEEN = """
+CALL () {
+  UNWIND $datasets AS k
+  MATCH (d:Dataset {namespace: k.namespace, name: k.name})
+  RETURN 'dataset' AS kind, d.namespace AS namespace, d.name AS name, d.first_seen_us AS first_seen_us,
+         d.last_seen_us AS last_seen_us
+  UNION ALL
+  UNWIND $jobs AS k
+  MATCH (j:Job {namespace: k.namespace, name: k.name})
+  RETURN 'job' AS kind, j.namespace AS namespace, j.name AS name, j.first_seen_us AS first_seen_us,
+         j.last_seen_us AS last_seen_us
+}
+RETURN kind, namespace, name, first_seen_us, last_seen_us
+"""

@@ -121,6 +121,15 @@ def lineage(reader: Reader, text: str, name: str | None = None, *, direction: st
     return reader.read(work)
 
 
+def seen_times(reader: Reader, datasets: list[DatasetRef],
+               jobs: list[DatasetRef]) -> dict[tuple[str, str, str], tuple[int | None, int | None]]:
+    """(kind, namespace, name) → (first seen, last seen) in microseconds, for datasets and jobs."""
+    rows = reader.read(lambda tx: tx.query(
+        cypher.SEEN, datasets=[{"namespace": d.namespace, "name": d.name} for d in datasets],
+        jobs=[{"namespace": j.namespace, "name": j.name} for j in jobs]))
+    return {(r["kind"], r["namespace"], r["name"]): (r["first_seen_us"], r["last_seen_us"]) for r in rows}
+
+
 def impact(reader: Reader, text: str, name: str | None = None, *, depth: int = 10, limit: int = DEFAULT_LIMIT,
            producers_per_dataset: int = 20, aliases: AliasMap | None = None) -> Impact:
     """Everything downstream of a dataset, with the jobs that write each one and their last run state.

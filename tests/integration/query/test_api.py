@@ -44,6 +44,8 @@ def test_marquez_lineage_shape(client) -> None:
         "dataset:s3://legacy-lake:orders_enriched_v1"}  # reached as an alias of curated/orders_enriched
     raw = graph["dataset:s3://lake:raw/orders"]
     assert raw["type"] == "DATASET" and raw["data"]["id"] == {"namespace": "s3://lake", "name": "raw/orders"}
+    assert raw["data"]["createdAt"] == "2026-11-20T02:03:10Z"  # first seen
+    assert raw["data"]["updatedAt"] >= raw["data"]["createdAt"]
     assert raw["inEdges"] == [{"origin": "job:airflow-prod:nightly_orders.extract_orders",
                                "destination": "dataset:s3://lake:raw/orders"}]
     assert raw["outEdges"] == [{"origin": "dataset:s3://lake:raw/orders", "destination": "job:spark-prod:enrich_orders"}]

@@ -40,7 +40,8 @@ demo: services
 	@echo
 	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev)"
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"
-	@echo "Next:       $(CLI) lineage --help, docs/graph-model.md, $(CLI) infra down"
+	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
+	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"
 
 test: install browser
 	$(BIN)/python -m pytest tests

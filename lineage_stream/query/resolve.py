@@ -7,11 +7,12 @@ from typing import Any, Callable, Protocol, TypeVar
 
 from lineage_stream.naming import AliasMap
 from lineage_stream.query import cypher
-from lineage_stream.query.errors import QueryError, UnknownDataset, UnknownJob
+from lineage_stream.query.errors import BadQuery, QueryError, UnknownDataset, UnknownJob
 from lineage_stream.query.model import DatasetRef, Resolution
 from lineage_stream.query.spelling import bare_name, candidates, search_terms
 
 T = TypeVar("T")
+MAX_TEXT = 8192
 
 
 class Tx(Protocol):
@@ -32,6 +33,10 @@ def _nearest(tx: Tx, statement: str, text: str, limit: int = 5) -> list[str]:
 
 def resolve_in(tx: Tx, text: str, name: str | None = None, aliases: AliasMap | None = None) -> Resolution:
     """Resolve inside an open read transaction. See ``resolve``."""
+    if not text.strip() or (name is not None and not name.strip()):
+        raise BadQuery("the dataset must not be blank")
+    if len(text) + len(name or "") > MAX_TEXT:
+        raise BadQuery(f"the dataset text is longer than {MAX_TEXT} characters")
     found = candidates(text, name, aliases)
     keys = [{"namespace": c.namespace, "name": c.name, "how": "canonical"} for c in found]
     rows = tx.query(cypher.FIND_DATASETS, keys=keys) if keys else []
@@ -94,6 +99,10 @@ def resolve_job_in(tx: Tx, text: str, name: str | None = None) -> DatasetRef:
         UnknownJob: nothing matches; the error lists the nearest jobs.
         QueryError: a name alone matches jobs in several namespaces.
     """
+    if not text.strip() or (name is not None and not name.strip()):
+        raise BadQuery("the job must not be blank")
+    if len(text) + len(name or "") > MAX_TEXT:
+        raise BadQuery(f"the job text is longer than {MAX_TEXT} characters")
     keys = _job_keys(text, name)
     rows = tx.query(cypher.FIND_JOBS, keys=keys) if keys else []
     if not rows and name is None:

@@ -61,6 +61,9 @@ def test_errors_are_clear(client) -> None:
     assert client.get("/api/lineage", params={"dataset": "shop.public.orders", "depth": 99}).status_code == 400
     assert client.get("/api/v1/lineage", params={"nodeId": "job:spark-prod:enrich_orders"}).status_code == 400
     assert client.get("/api/runs", params={"job": "nightly_orders.extract_orders", "since": "whenever"}).status_code == 400
+    assert client.get("/api/lineage", params={"dataset": "  "}).json()["message"] == "the dataset must not be blank"
+    assert client.get("/api/lineage", params={"dataset": "s3://x/" + "y" * 9000}).status_code == 400
+    assert client.get("/api/lineage", params={"dataset": "s3://lake/\x00\x07raw"}).status_code == 404
 
 
 def test_other_queries(client) -> None:

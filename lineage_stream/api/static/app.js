@@ -29,7 +29,7 @@ function elementsOf(answer) {
   const nodes = answer.datasets.map((d) => ({ data: {
     id: datasetId(d), label: d.namespace + "\n" + d.name, kind: "dataset", spelling: spelling(d),
     focus: datasetId(d) === focus ? "yes" : "no" } }));
-  answer.jobs.forEach((j) => nodes.push({ data: { id: jobId(j), label: j.name, kind: "job" } }));
+  answer.jobs.forEach((j) => nodes.push({ data: { id: jobId(j), label: j.name, kind: "job", spelling: spelling(j) } }));
   const seen = new Set();
   const edges = [];
   function edge(a, b, kind) {
@@ -62,6 +62,7 @@ function draw(answer) {
               transform: (node, pos) => ({ x: pos.y * 1.6, y: pos.x / 1.6 }) },
   });
   cy.on("tap", 'node[kind = "dataset"]', (event) => go(event.target.data("spelling")));
+  cy.on("tap", 'node[kind = "job"]', (event) => showRuns(event.target.data("spelling")));
   window.lineageGraph = cy;
   list.replaceChildren(...answer.datasets.map((d) => {
     const item = document.createElement("li");
@@ -77,7 +78,28 @@ function draw(answer) {
   say("Resolved " + JSON.stringify(answer.resolved.query) + " to " + spelling(answer.resolved.dataset) +
       " (by " + answer.resolved.matched_by + "): " + answer.datasets.length + " datasets, " + answer.jobs.length +
       " jobs, " + up + " upstream and " + down + " downstream edges" + (answer.as_of ? ", as of " + answer.as_of : "") +
-      (answer.truncated ? "; truncated at " + answer.limit + " edges" : "") + ". Click a dataset to follow it.", "drawn");
+      (answer.truncated ? "; truncated at " + answer.limit + " edges" : "") + ". Click a dataset to follow it, a job to see its runs.", "drawn");
+}
+
+async function showRuns(job) {
+  const box = document.getElementById("runs");
+  box.replaceChildren();
+  const title = document.createElement("h2");
+  title.textContent = "Runs of " + job;
+  box.appendChild(title);
+  const response = await fetch("/api/runs?" + new URLSearchParams({ job: job, limit: 10 }));
+  const answer = await response.json();
+  const rows = response.ok ? answer.runs.map((r) => r.state + " " + (r.started_at || "") + " " + r.run_id)
+                           : [answer.message || response.statusText];
+  const items = document.createElement("ul");
+  items.replaceChildren(...rows.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    if (text.startsWith("FAIL")) item.className = "fail";
+    return item;
+  }));
+  box.appendChild(items);
+  box.dataset.state = "shown";
 }
 
 async function show(dataset, depth, asOf) {

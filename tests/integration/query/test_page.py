@@ -86,6 +86,15 @@ def test_page_draws_the_lineage_and_a_click_navigates(site, page, tmp_path) -> N
     assert drawn["jobs"] == 4
     page.screenshot(path=str(tmp_path / "lineage-page.png"))
 
+    # a click on a job lists its runs, failures first to the eye
+    job = page.evaluate("""() => window.lineageGraph.$id('job:airflow-prod:nightly_orders.extract_orders').renderedPosition()""")
+    box = page.locator("#graph").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + job["x"], box["y"] + job["y"])
+    page.wait_for_selector('#runs[data-state="shown"] li', timeout=10_000)
+    runs = page.locator("#runs li").all_inner_texts()
+    assert [r.split()[0] for r in runs] == ["FAIL", "COMPLETE"]
+
     # a real mouse click on the drawn node of the curated dataset
     box = page.locator("#graph").bounding_box()
     assert box is not None

@@ -7,7 +7,7 @@ CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
 
-.PHONY: install lock services demo test unit integration bench down status lint clean
+.PHONY: install lock assets browser services demo test unit integration bench down status lint clean
 
 # Exact versions with hashes from requirements/ci.lock, then the package itself (editable). A dependency
 # added to pyproject.toml but not yet locked still installs, and tests/unit/test_lock_files.py says so.
@@ -18,7 +18,20 @@ $(STAMP): pyproject.toml requirements/ci.lock
 	$(BIN)/pip install --quiet -e ".[worker,test,bench,dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The lineage page's graph library, from npm (package.json, package-lock.json), shipped in the package.
+VENDOR_JS := lineage_stream/api/static/vendor/cytoscape.min.js
+$(VENDOR_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(VENDOR_JS))
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR_JS)
+
+assets: $(VENDOR_JS)
+
+install: $(STAMP) $(VENDOR_JS)
+
+# The page's browser test drives Debian's Chromium (never a downloaded browser build).
+browser:
+	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 # requirements/worker.lock: the application (the Docker image installs it); requirements/ci.lock: everything.
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
@@ -36,19 +49,20 @@ services: install
 demo: services
 	$(CLI) produce examples/nightly_orders.jsonl
 	$(CLI) worker --until-idle
-	$(CLI) lineage "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
+	$(CLI) lineage both "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
 	@echo
 	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev)"
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"
-	@echo "Next:       $(CLI) lineage --help, docs/graph-model.md, $(CLI) infra down"
+	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
+	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest tests
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
 
-integration: install
+integration: install browser
 	$(BIN)/python -m pytest tests/integration
 
 lint: install

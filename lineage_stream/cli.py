@@ -9,6 +9,7 @@ development tooling (``infra``, ``bench``) is imported only when its command run
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import logging
 import sys
@@ -42,10 +43,19 @@ _COMMANDS = {
     "produce": "publish OpenLineage JSON/JSONL files as Avro lineage events",
     "worker": "consume lineage events and upsert them into Neo4j",
     "dlq": "inspect and replay the dead-letter topic",
-    "lineage": "print the upstream and/or downstream lineage of a dataset",
     "config": "show the settings in force, or generate their reference (docs/configuration.md)",
     "infra": "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
     "bench": "measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)",
+}
+# The analysts' commands (lineage_stream/query/cli.py registers them all at once).
+_QUERY_COMMANDS = {
+    "lineage": "upstream and/or downstream lineage of a dataset",
+    "impact": "what breaks if this dataset changes",
+    "columns": "column-level lineage of one field, both ways",
+    "runs": "run history of a job",
+    "schema": "schema versions of a dataset and what changed",
+    "search": "datasets and jobs by name",
+    "serve": "read-only HTTP API and lineage page",
 }
 _GLOBAL_WITH_VALUE = ("--config", "--log-level", "--log-format")
 
@@ -141,18 +151,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_lineage(args: argparse.Namespace) -> int:
-    _worker_extra()
-    from lineage_stream.adapters.neo4j_sink import Neo4jSink
-    from lineage_stream.queries import format_edges, lineage
+def _neo4j_flags(parser: argparse.ArgumentParser) -> None:
+    _flag(parser, "neo4j_uri")
+    _flag(parser, "neo4j_user")
 
-    with Neo4jSink(settings_of(args).neo4j) as sink:
-        for direction in ("up", "down") if args.direction == "both" else (args.direction,):
-            edges = lineage(sink, args.namespace, args.name, direction=direction, depth=args.depth)
-            label = "upstream" if direction == "up" else "downstream"
-            print(f"{label} of {args.namespace}/{args.name} ({len(edges)} edge(s)):")
-            print("\n".join(format_edges(edges)) or "  (none)")
-    return 0
+
+def _query_environment(_args: argparse.Namespace) -> dict[str, str]:
+    """The environment the query commands read their own variables from (LINEAGE_API_*, LINEAGE_ALIASES_FILE)."""
+    return dict(os.environ)
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -286,15 +292,16 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _flag(sub, "dlq_topic")
         dlq.set_defaults(handler=cmd_dlq)
 
-    query = built["lineage"]
-    if query is not None:
-        query.add_argument("namespace", help="dataset namespace, e.g. postgres://db.example.com:5432")
-        query.add_argument("name", help="dataset name, e.g. analytics.public.orders")
-        query.add_argument("--direction", choices=("up", "down", "both"), default="both")
-        query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
-        _flag(query, "neo4j_uri")
-        _flag(query, "neo4j_user")
-        query.set_defaults(handler=cmd_lineage)
+    if chosen is None or chosen in _QUERY_COMMANDS:
+        _worker_extra()
+        from lineage_stream.query.cli import register as register_queries
+
+        register_queries(commands, _neo4j_flags, _query_environment,
+                         lambda path: _aliases(Path(path) if path else None), lambda a: settings_of(a).neo4j)
+    else:
+        for name, text in _QUERY_COMMANDS.items():
+            light = commands.add_parser(name, help=text, description=text)
+            light.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     config = built["config"]
     if config is not None:

@@ -36,23 +36,25 @@ class BatchRejected(Exception):
     """Neo4j refused the batch for a reason retrying will not fix (a constraint, a type error)."""
 
 
+def open_driver(settings: Neo4jSettings, **options: Any) -> neo4j.Driver:
+    """A driver with the settings' credentials and TLS (a custom CA when ``trusted_ca`` is set)."""
+    if settings.trusted_ca is not None:
+        options = {"encrypted": True, "trusted_certificates": neo4j.TrustCustomCAs(str(settings.trusted_ca)), **options}
+    return neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.secret_password()),
+                                      max_connection_lifetime=settings.max_connection_lifetime_s, **options)
+
+
 class Neo4jSink:
     def __init__(self, settings: Neo4jSettings, *, max_retry_time_s: float = 5.0,
                  transaction_timeout_s: float = 60.0) -> None:
         self._database = settings.database
         self._user = settings.user
         self._apply = neo4j.unit_of_work(timeout=transaction_timeout_s)(_apply)
-        tls: dict[str, Any] = {}
-        if settings.trusted_ca is not None:
-            tls = {"encrypted": True, "trusted_certificates": neo4j.TrustCustomCAs(str(settings.trusted_ca))}
-        self._driver = neo4j.GraphDatabase.driver(
-            settings.uri,
-            auth=(settings.user, settings.secret_password()),
+        self._driver = open_driver(
+            settings,
             max_transaction_retry_time=max_retry_time_s,
             connection_acquisition_timeout=10.0,
-            max_connection_lifetime=settings.max_connection_lifetime_s,
             notifications_min_severity=settings.notifications_min_severity,
-            **tls,
         )
 
     @contextmanager

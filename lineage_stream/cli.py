@@ -119,6 +119,15 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from lineage_stream.adapters.neo4j_migrate import migrate
+
+    report = migrate(neo4j_settings(_environment(args)))
+    print(f"migrate: facets split into per-facet properties on {report.nodes_migrated} node(s)"
+          + (f"; {report.unreadable} node(s) with unreadable facets left as they were" if report.unreadable else ""))
+    return 0
+
+
 def _preview(value: bytes | None, width: int = 80) -> str:
     if value is None:
         return "(null)"
@@ -217,6 +226,10 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--depth", type=int, default=5, help="dataset hops to follow (1-20)")
     _neo4j_flags(query)
     query.set_defaults(handler=cmd_lineage)
+
+    migrate = commands.add_parser("migrate", help="bring an existing graph to the current storage (idempotent)")
+    _neo4j_flags(migrate)
+    migrate.set_defaults(handler=cmd_migrate)
     return parser
 
 

@@ -46,6 +46,21 @@ def _facets(x: str) -> str:
     return _FACETS.format(x=x)
 
 
+# Migration from the combined ``facets`` JSON text (with ``facets_at_us``) to one property per facet:
+# the nodes still holding it, then their facets merged by the facet rule and the old properties removed.
+READ_COMBINED_FACETS = """
+MATCH (n) WHERE (n:Dataset OR n:Job OR n:Run) AND n.facets IS NOT NULL
+RETURN elementId(n) AS id, n.facets AS facets, coalesce(n.facets_at_us, 0) AS at
+LIMIT $limit
+"""
+
+SPLIT_COMBINED_FACETS = f"""
+UNWIND $rows AS row
+MATCH (n) WHERE elementId(n) = row.id
+REMOVE n.facets, n.facets_at_us{_facets("n")}
+"""
+
+
 UPSERT_DATASETS = f"""
 UNWIND $rows AS row
 MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})

@@ -70,3 +70,20 @@ def facet_times(properties: Mapping[str, Any]) -> dict[str, int]:
     """Facet name → event time of the facet or its tombstone, read back from properties."""
     n = len(FACET_AT_PREFIX)
     return {key[n:]: value for key, value in properties.items() if key.startswith(FACET_AT_PREFIX)}
+
+
+def split_combined(text: str, at: int) -> list[FacetRow]:
+    """The facet rows of a combined ``facets`` JSON object (the storage before per-facet properties),
+    all at ``at``, its ``facets_at_us``; each facet re-serialized as compact, key-sorted JSON.
+
+    Raises:
+        ValueError: ``text`` is not a JSON object.
+    """
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("stored facets are not a JSON object")
+    rows: list[FacetRow] = []
+    for name in sorted(value):
+        facet_text = json.dumps(value[name], separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+        rows.append({"name": str(name), "at": at, "text": None if is_deletion(facet_text) else facet_text})
+    return rows

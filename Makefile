@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Real OpenLineage producers the tests run (dbt on DuckDB), in a virtualenv of their own: dbt-core's
+# pins conflict with the test extra's.
+PRODUCERS := .local/producers-venv
+PRODUCERS_REQ := tests/integration/producers/requirements.txt
+PRODUCERS_STAMP := $(PRODUCERS)/.installed
 CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
@@ -15,7 +20,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $(STAMP)
 
-install: $(STAMP)
+$(PRODUCERS_STAMP): $(PRODUCERS_REQ)
+	test -x $(PRODUCERS)/bin/python || $(PYTHON) -m venv $(PRODUCERS)
+	$(PRODUCERS)/bin/pip install --quiet --upgrade pip
+	$(PRODUCERS)/bin/pip install --quiet -r $(PRODUCERS_REQ)
+	touch $(PRODUCERS_STAMP)
+
+install: $(STAMP) $(PRODUCERS_STAMP)
 
 services: install
 	$(CLI) infra up

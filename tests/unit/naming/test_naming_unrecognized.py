@@ -69,3 +69,12 @@ def test_unrecognized_keeps_credentials_as_given() -> None:
     # Documented behaviour: nothing is rewritten when no rule applies.
     result = normalize_dataset("custom://user:pw@host", "t")
     assert result.namespace == "custom://user:pw@host"
+
+
+def test_the_alias_map_gives_a_relative_file_database_a_project_of_its_own() -> None:
+    from lineage_stream.naming import AliasMap
+
+    team_a = AliasMap.from_mapping({"namespace_aliases": {"DuckDB://jaffle_shop.duckdb/": "duckdb:///srv/team-a/jaffle_shop.duckdb"}})
+    result = normalize_dataset("duckdb://jaffle_shop.duckdb", "jaffle_shop.main.orders", team_a)
+    assert result.namespace == "duckdb:///srv/team-a/jaffle_shop.duckdb"
+    assert normalize_dataset("duckdb://jaffle_shop.duckdb", "jaffle_shop.main.orders").namespace == "duckdb://jaffle_shop.duckdb"

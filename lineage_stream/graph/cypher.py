@@ -151,11 +151,12 @@ OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
 WITH j, row, coalesce(canonical, named) AS d
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
-SET {span_je}
+SET {span_je}{facets_je}
 """
 
-LINK_JOB_READS = _JOB_IO.format(job_edge="(d)-[je:INPUT_TO]->(j)", span_je=_span("je"))
-LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span("je"))
+# A JobEvent has no run edge: its datasets' input/output facets go on the job-level edge.
+LINK_JOB_READS = _JOB_IO.format(job_edge="(d)-[je:INPUT_TO]->(j)", span_je=_span("je"), facets_je=_facets("je"))
+LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span("je"), facets_je=_facets("je"))
 
 UPSERT_SCHEMAS = """
 UNWIND $rows AS row

@@ -99,8 +99,9 @@ class _Planner:
             for direction, datasets in (("reads", event.inputs), ("writes", event.outputs)):
                 for d in datasets:
                     key = (direction, job.namespace, job.name, d.namespace, d.name)
-                    io = self.job_io.setdefault(key, {"job_namespace": job.namespace, "job_name": job.name, "namespace": d.namespace, "name": d.name, "first": at, "last": at})
+                    io = self.job_io.setdefault(key, {"job_namespace": job.namespace, "job_name": job.name, "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {}})
                     _span(io, at)
+                    merge_facets(io["facets"], d.io_facets, at)
 
     def _dataset(self, dataset: Dataset, at: int) -> None:
         key = dataset.key
@@ -217,8 +218,8 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         parents=list(planner.parents.values()),
         run_reads=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "read"),
         run_writes=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "wrote"),
-        job_reads=[r for (d, *_), r in planner.job_io.items() if d == "reads"],
-        job_writes=[r for (d, *_), r in planner.job_io.items() if d == "writes"],
+        job_reads=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "reads"),
+        job_writes=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "writes"),
         schemas=list(planner.schemas.values()),
         schema_versions=[{k: v for k, v in row.items() if k != "field_rows"} for row in planner.schema_versions.values()],
         fields=_field_rows(planner.schema_versions.values()),

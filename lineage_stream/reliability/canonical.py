@@ -45,8 +45,8 @@ NODE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
 EDGE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "READ_BY": ("first_seen_us", "last_seen_us", "facets", "facet_times"),
     "WROTE": ("first_seen_us", "last_seen_us", "facets", "facet_times"),
-    "INPUT_TO": ("run_count", "first_seen_us", "last_seen_us"),
-    "OUTPUTS": ("run_count", "first_seen_us", "last_seen_us"),
+    "INPUT_TO": ("run_count", "first_seen_us", "last_seen_us", "facets", "facet_times"),
+    "OUTPUTS": ("run_count", "first_seen_us", "last_seen_us", "facets", "facet_times"),
     "HAS_RUN": (),
     "CHILD_OF": (),
     "HAS_FIELD": (),

@@ -143,6 +143,7 @@ class ReferenceModel:
         self._runs: dict[str, _RunState] = {}
         self._run_io: dict[tuple[str, str, Key2], _Span] = {}
         self._run_io_facets: dict[tuple[str, str, Key2], _Facets] = {}
+        self._job_io_facets: dict[tuple[str, Key2, Key2], _Facets] = {}
         self._job_io: dict[tuple[str, Key2, Key2], tuple[_Span, set[str]]] = {}
         self._has_run: set[tuple[Key2, str]] = set()
         self._run_parent: set[tuple[str, str]] = set()
@@ -189,7 +190,9 @@ class ReferenceModel:
             for d in side:
                 span, runs = self._job_io.setdefault((edge, job, d.key), (_Span(at, at), set()))
                 span.see(at)
-                if run_id is not None:
+                if run_id is None:  # a JobEvent: input/output facets on the job-level edge
+                    _add_facets(self._job_io_facets.setdefault((edge, job, d.key), {}), d.io_facets, at)
+                else:
                     runs.add(run_id)
                     run_edge = ("READ_BY" if edge == "INPUT_TO" else "WROTE", run_id, d.key)
                     _see(self._run_io, run_edge, at)
@@ -308,7 +311,8 @@ class ReferenceModel:
             job_node: NodeKey = ("Job", job)
             ends = (("Dataset", ds), job_node) if edge == "INPUT_TO" else (job_node, ("Dataset", ds))
             g.add_edge((edge, *ends, ()), {"run_count": len(runs), "first_seen_us": span.first,
-                                             "last_seen_us": span.last})
+                                             "last_seen_us": span.last,
+                                             **_facet_props(self._job_io_facets.get((edge, job, ds), {}))})
         for job, run_id in self._has_run:
             g.add_edge(("HAS_RUN", ("Job", job), ("Run", (run_id,)), ()), {})
         for run_id, parent_id in self._run_parent:

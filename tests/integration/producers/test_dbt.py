@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.app import run_worker
 from conftest import settings_for
 
@@ -131,11 +132,15 @@ def test_dbt_through_kafka_into_the_graph(services, graph, unique, tmp_path, str
     started = time.monotonic()
     emitted = _produce(tmp_path, topic, services.kafka_bootstrap, job_namespace, structured)
     produced = time.monotonic()
-    totals = run_worker(settings, until_idle=True, serve_metrics=False)
+    metrics = WorkerMetrics()
+    totals = run_worker(settings, until_idle=True, serve_metrics=False, metrics=metrics)
     consumed = time.monotonic()
     total = sum(emitted.values())
     assert totals["consumed"] == total and totals["rejected"] == 0, (emitted, totals)
     assert totals["written"] + totals["duplicates"] == total
+    # DuckDB identifiers have no naming rule: counted under their own scheme, not "other".
+    assert (metrics.registry.get_sample_value("lineage_identifiers_unrecognized_total", {"scheme": "duckdb"}) or 0) > 0
+    assert metrics.registry.get_sample_value("lineage_identifiers_unrecognized_total", {"scheme": "other"}) is None
 
     namespace = f"duckdb://{tmp_path / 'shop.duckdb'}"
     _check_graph(graph, namespace, seeds_as_inputs=structured, column_lineage=not structured)

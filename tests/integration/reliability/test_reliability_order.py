@@ -108,6 +108,9 @@ def facets_in_pieces(tag: str) -> list[LineageEvent]:
         _dataset_event(tag, "d", T + 30, ds(dataSource='{"_deleted":true}')),
         _dataset_event(tag, "e", T + 10, ds(documentation='{"description":"tie"}')),
         _run(tag, "f", "r", RunState.COMPLETE, T + 20, job=job(sql='{"_deleted":true}')),
+        *(LineageEvent(f"{tag}-{name}", EventKind.JOB, at, "tests", job=Job(f"ns-{tag}", "declared"),
+                       outputs=(Dataset(ns, "s.public.orders", io_facets={"outputStatistics": stats}),))
+          for name, at, stats in (("g", T + 5, '{"rowCount":1}'), ("h", T + 15, '{"rowCount":2}'))),
     ]
 
 

@@ -102,3 +102,11 @@ def test_io_facets_belong_to_the_run_edge_and_run_facets_to_the_run():
     assert edge["facets"] == [{"name": "dataQualityMetrics", "at": BASE_US, "text": '{"rowCount":3}'}]
     (run,) = batch.runs
     assert [f["name"] for f in run["facets"]] == ["processing_engine"]
+
+
+def test_a_job_events_io_facets_go_on_the_job_level_edge():
+    from lineage_stream.model import EventKind, Job, LineageEvent
+    out = dataset("dst", io_facets={"outputStatistics": '{"rowCount":7}'})
+    event = LineageEvent("j1", EventKind.JOB, BASE_US, "tests", job=Job("ns", "job"), outputs=(out,))
+    (edge,) = plan_batch([event]).job_writes
+    assert edge["facets"] == [{"name": "outputStatistics", "at": BASE_US, "text": '{"rowCount":7}'}]

@@ -89,7 +89,7 @@ def test_run_count_counts_runs_not_events_and_job_events_add_no_run():
     graph = reference_graph(events)
     dataset = ("Dataset", (PG, "shop.public.orders"))
     assert edge(graph, "INPUT_TO", dataset, ("Job", ("ns", "job"))) == {
-        "run_count": 3, "first_seen_us": T, "last_seen_us": T + 5}
+        "run_count": 3, "first_seen_us": T, "last_seen_us": T + 5, "facets": None, "facet_times": None}
     assert edge(graph, "INPUT_TO", dataset, ("Job", ("ns", "other")))["run_count"] == 0
     assert edge(graph, "READ_BY", dataset, ("Run", ("r1",))) == {"first_seen_us": T + 2, "last_seen_us": T + 3,
                                                                   "facets": None, "facet_times": None}

@@ -13,7 +13,8 @@ node or edge keeps, per facet name, the facet with the greatest ``(event time, d
 In Neo4j each facet is its own property, readable without parsing the others:
 ``facet_<name>`` holds its JSON text and ``facetat_<name>`` the event time (µs) it is from. A
 tombstone is a ``facetat_<name>`` without ``facet_<name>``. The two prefixes differ before the
-underscore, so no facet name can make one facet's key collide with another's.
+underscore, so no facet name can make one facet's key collide with another's. Neo4j refuses a
+NUL character in a property key, so a NUL in a facet name is stored as U+FFFD (``property_name``).
 """
 
 from __future__ import annotations
@@ -46,9 +47,15 @@ def _rank(row: FacetRow) -> tuple[int, bool, str]:
     return (row["at"], text is None, text or "")
 
 
+def property_name(name: str) -> str:
+    """The facet name as it can be part of a Neo4j property key: NUL (refused by Neo4j) becomes U+FFFD."""
+    return name.replace("\x00", "\ufffd")
+
+
 def merge_facets(target: dict[str, FacetRow], facets: Mapping[str, str], at: int) -> None:
     """Fold ``facets`` (name → JSON text) sent at event time ``at`` into ``target`` by the facet rule."""
-    for name, text in facets.items():
+    for sent_name, text in facets.items():
+        name = property_name(sent_name)
         candidate: FacetRow = {"name": name, "at": at, "text": None if is_deletion(text) else text}
         current = target.get(name)
         if current is None or _rank(candidate) > _rank(current):

@@ -81,7 +81,8 @@ _Facets = dict[str, tuple[int, bool, str]]
 
 
 def _add_facets(target: _Facets, facets: Mapping[str, str], at: int) -> None:
-    for name, text in facets.items():
+    for sent_name, text in facets.items():
+        name = sent_name.replace("\x00", "\ufffd")  # documented: Neo4j property keys cannot hold NUL
         value = json.loads(text)
         deleted = isinstance(value, dict) and value.get("_deleted") is True
         candidate = (at, deleted, "" if deleted else text)

@@ -110,3 +110,9 @@ def test_a_job_events_io_facets_go_on_the_job_level_edge():
     event = LineageEvent("j1", EventKind.JOB, BASE_US, "tests", job=Job("ns", "job"), outputs=(out,))
     (edge,) = plan_batch([event]).job_writes
     assert edge["facets"] == [{"name": "outputStatistics", "at": BASE_US, "text": '{"rowCount":7}'}]
+
+
+def test_a_nul_in_a_facet_name_is_stored_as_a_replacement_character():
+    target: dict[str, Any] = {}
+    merge_facets(target, {"bad\x00name": "{}"}, BASE_US)
+    assert list(target) == ["bad\ufffdname"]

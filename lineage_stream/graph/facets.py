@@ -28,12 +28,12 @@ FACET_AT_PREFIX = "facetat_"
 FacetRow = dict[str, Any]
 """``{"name", "at", "text"}``; ``text`` is None for a deletion."""
 
-_DELETED_MARK = '"_deleted":true'
+_DELETED_KEY = '"_deleted"'
 
 
 def is_deletion(text: str) -> bool:
     """True when the facet's JSON text is a deletion: a top-level ``"_deleted": true``."""
-    if _DELETED_MARK not in text.replace(" ", ""):
+    if _DELETED_KEY not in text:
         return False  # the cheap test first: nearly every facet
     try:
         value = json.loads(text)
@@ -42,9 +42,9 @@ def is_deletion(text: str) -> bool:
     return isinstance(value, dict) and value.get("_deleted") is True
 
 
-def _rank(row: FacetRow) -> tuple[int, bool, str]:
-    text = row["text"]
-    return (row["at"], text is None, text or "")
+Merged = dict[str, tuple[int, bool, str]]
+"""Facet name → (event time, deleted, JSON text or "" for a deletion) of the greatest facet so far:
+plain tuples while planning (cheap to compare, and not tracked by the garbage collector)."""
 
 
 def property_name(name: str) -> str:
@@ -52,19 +52,20 @@ def property_name(name: str) -> str:
     return name.replace("\x00", "\ufffd")
 
 
-def merge_facets(target: dict[str, FacetRow], facets: Mapping[str, str], at: int) -> None:
+def merge_facets(target: Merged, facets: Mapping[str, str], at: int) -> None:
     """Fold ``facets`` (name → JSON text) sent at event time ``at`` into ``target`` by the facet rule."""
     for sent_name, text in facets.items():
-        name = property_name(sent_name)
-        candidate: FacetRow = {"name": name, "at": at, "text": None if is_deletion(text) else text}
+        name = property_name(sent_name) if "\x00" in sent_name else sent_name
+        candidate = (at, True, "") if is_deletion(text) else (at, False, text)
         current = target.get(name)
-        if current is None or _rank(candidate) > _rank(current):
+        if current is None or candidate > current:
             target[name] = candidate
 
 
-def facet_rows(merged: Mapping[str, FacetRow]) -> list[FacetRow]:
+def facet_rows(merged: Merged) -> list[FacetRow]:
     """The merged facets as parameter rows for the Cypher fragment, in name order."""
-    return [merged[name] for name in sorted(merged)]
+    return [{"name": name, "at": at, "text": None if deleted else text}
+            for name, (at, deleted, text) in sorted(merged.items())]
 
 
 def live_facets(properties: Mapping[str, Any]) -> dict[str, str]:

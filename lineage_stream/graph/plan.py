@@ -44,7 +44,10 @@ class GraphBatch:
 
 def _with_facet_rows(rows: Iterable[Row]) -> list[Row]:
     """Rows whose ``facets`` (name → merged facet while planning) become the fragment's list of facet rows."""
-    return [{**row, "facets": facet_rows(row["facets"])} for row in rows]
+    out = list(rows)
+    for row in out:
+        row["facets"] = facet_rows(row["facets"])
+    return out
 
 
 def _span(target: Row, at: int) -> None:

@@ -116,3 +116,12 @@ def test_a_nul_in_a_facet_name_is_stored_as_a_replacement_character():
     target: dict[str, Any] = {}
     merge_facets(target, {"bad\x00name": "{}"}, BASE_US)
     assert list(target) == ["bad\ufffdname"]
+
+
+def test_the_old_combined_object_splits_into_facet_rows():
+    from lineage_stream.graph.facets import split_combined
+    rows = split_combined('{"b": {"x": 1, "a": "é"}, "a": {"_deleted": true}}', 7)
+    assert rows == [{"name": "a", "at": 7, "text": None}, {"name": "b", "at": 7, "text": '{"a":"é","x":1}'}]
+    import pytest
+    with pytest.raises(ValueError):
+        split_combined("[1]", 7)

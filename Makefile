@@ -3,11 +3,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Real OpenLineage producers the tests run (dbt on DuckDB), in a virtualenv of their own: dbt-core's
+# pins conflict with the test extra's.
+PRODUCERS := .local/producers-venv
+PRODUCERS_REQ := tests/integration/producers/requirements.txt
+PRODUCERS_STAMP := $(PRODUCERS)/.installed
 CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
 
-.PHONY: install lock assets browser services demo test unit integration bench down status lint clean
+.PHONY: install lock assets browser producers services demo test unit integration bench down status lint clean
 
 # Exact versions with hashes from requirements/ci.lock, then the package itself (editable). A dependency
 # added to pyproject.toml but not yet locked still installs, and tests/unit/test_lock_files.py says so.
@@ -43,6 +48,16 @@ lock:
 	$(UV_COMPILE) --extra worker -o requirements/worker.lock
 	$(UV_COMPILE) --extra worker --extra test --extra bench --extra dev -o requirements/ci.lock
 
+# Real OpenLineage producers the tests run (dbt on DuckDB), in a virtualenv of their own: dbt-core's
+# pins conflict with the test extra's. Only the tests need it.
+$(PRODUCERS_STAMP): $(PRODUCERS_REQ)
+	test -x $(PRODUCERS)/bin/python || $(PYTHON) -m venv $(PRODUCERS)
+	$(PRODUCERS)/bin/pip install --quiet --upgrade pip
+	$(PRODUCERS)/bin/pip install --quiet -r $(PRODUCERS_REQ)
+	touch $(PRODUCERS_STAMP)
+
+producers: $(PRODUCERS_STAMP)
+
 services: install
 	$(CLI) infra up
 
@@ -56,13 +71,13 @@ demo: services
 	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
 	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"
 
-test: install browser
+test: install browser producers
 	$(BIN)/python -m pytest tests
 
 unit: install
 	$(BIN)/python -m pytest tests/unit
 
-integration: install browser
+integration: install browser producers
 	$(BIN)/python -m pytest tests/integration
 
 lint: install

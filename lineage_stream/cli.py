@@ -43,6 +43,7 @@ _COMMANDS = {
     "produce": "publish OpenLineage JSON/JSONL files as Avro lineage events",
     "worker": "consume lineage events and upsert them into Neo4j",
     "dlq": "inspect and replay the dead-letter topic",
+    "migrate": "bring an existing graph to the current storage (idempotent)",
     "config": "show the settings in force, or generate their reference (docs/configuration.md)",
     "infra": "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
     "bench": "measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)",
@@ -159,6 +160,16 @@ def _neo4j_flags(parser: argparse.ArgumentParser) -> None:
 def _query_environment(_args: argparse.Namespace) -> dict[str, str]:
     """The environment the query commands read their own variables from (LINEAGE_API_*, LINEAGE_ALIASES_FILE)."""
     return dict(os.environ)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _worker_extra()
+    from lineage_stream.adapters.neo4j_migrate import migrate
+
+    report = migrate(settings_of(args).neo4j)
+    print(f"migrate: facets split into per-facet properties on {report.nodes_migrated} node(s)"
+          + (f"; {report.unreadable} node(s) with unreadable facets left as they were" if report.unreadable else ""))
+    return 0
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -302,6 +313,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         for name, text in _QUERY_COMMANDS.items():
             light = commands.add_parser(name, help=text, description=text)
             light.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    migrate = built["migrate"]
+    if migrate is not None:
+        _neo4j_flags(migrate)
+        migrate.set_defaults(handler=cmd_migrate)
 
     config = built["config"]
     if config is not None:

@@ -24,9 +24,18 @@ SCHEMA: tuple[str, ...] = (
 _SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR row.first < {x}.first_seen_us THEN row.first ELSE {x}.first_seen_us END,
     {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR row.last > {x}.last_seen_us THEN row.last ELSE {x}.last_seen_us END"""
 
-_FACETS = """{x}.facets = CASE WHEN row.facets_at > coalesce({x}.facets_at_us, -1)
-        OR (row.facets_at = {x}.facets_at_us AND row.facets > {x}.facets) THEN row.facets ELSE {x}.facets END,
-    {x}.facets_at_us = CASE WHEN row.facets_at > coalesce({x}.facets_at_us, -1) THEN row.facets_at ELSE {x}.facets_at_us END"""
+# The facet rule of graph/facets.py: per facet name, the greatest (time, deleted, text) wins. Each
+# facet is its own property, facet_<name> (JSON text) and facetat_<name> (its event time); a deletion
+# sets facet_<name> to null and keeps the time, a tombstone. Appended to a statement that has {x}, row.
+_FACETS = """
+WITH {x}, row
+CALL ({x}, row) {{
+  UNWIND row.facets AS f
+  WITH {x}, f, 'facet_' + f.name AS text_key, 'facetat_' + f.name AS at_key
+  WHERE f.at > coalesce({x}[at_key], -1)
+     OR (f.at = {x}[at_key] AND {x}[text_key] IS NOT NULL AND (f.text IS NULL OR f.text > {x}[text_key]))
+  SET {x}[text_key] = f.text, {x}[at_key] = f.at
+}}"""
 
 
 def _span(x: str) -> str:
@@ -37,25 +46,38 @@ def _facets(x: str) -> str:
     return _FACETS.format(x=x)
 
 
+# Migration from the combined ``facets`` JSON text (with ``facets_at_us``) to one property per facet:
+# the nodes still holding it, then their facets merged by the facet rule and the old properties removed.
+READ_COMBINED_FACETS = """
+MATCH (n) WHERE (n:Dataset OR n:Job OR n:Run) AND n.facets IS NOT NULL
+RETURN elementId(n) AS id, n.facets AS facets, coalesce(n.facets_at_us, 0) AS at
+LIMIT $limit
+"""
+
+SPLIT_COMBINED_FACETS = f"""
+UNWIND $rows AS row
+MATCH (n) WHERE elementId(n) = row.id
+REMOVE n.facets, n.facets_at_us{_facets("n")}
+"""
+
+
 UPSERT_DATASETS = f"""
 UNWIND $rows AS row
 MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})
 SET {_span("d")},
     d.naming_rule = coalesce(row.rule, d.naming_rule),
     d.raw_identifiers = coalesce(d.raw_identifiers, []) + [x IN row.raw WHERE NOT x IN coalesce(d.raw_identifiers, [])],
-    {_facets("d")},
     d.last_partition = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
         OR (row.partition_at = d.last_partition_at_us AND row.partition > d.last_partition)
         THEN row.partition ELSE d.last_partition END,
     d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
-        THEN row.partition_at ELSE d.last_partition_at_us END
+        THEN row.partition_at ELSE d.last_partition_at_us END{_facets("d")}
 """
 
 UPSERT_JOBS = f"""
 UNWIND $rows AS row
 MERGE (j:Job {{namespace: row.namespace, name: row.name}})
-SET {_span("j")},
-    {_facets("j")}
+SET {_span("j")}{_facets("j")}
 """
 
 UPSERT_RUNS = f"""
@@ -72,9 +94,8 @@ SET {_span("r")},
     r.state_rank = CASE WHEN advances THEN row.rank ELSE r.state_rank END,
     r.state_at_us = CASE WHEN advances THEN row.state_at ELSE r.state_at_us END,
     r.started_at_us = CASE WHEN row.started IS NOT NULL AND (r.started_at_us IS NULL OR row.started < r.started_at_us)
-        THEN row.started ELSE r.started_at_us END,
-    {_facets("r")}
-SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END
+        THEN row.started ELSE r.started_at_us END
+SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END{_facets("r")}
 """
 
 # A child's event is a sighting of its parent run and job: their spans include it.
@@ -110,16 +131,16 @@ SET {span_e}
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
 SET {span_je},
-    je.run_count = je.run_count + CASE WHEN is_new THEN 1 ELSE 0 END
+    je.run_count = je.run_count + CASE WHEN is_new THEN 1 ELSE 0 END{facets_e}
 """
 
 LINK_RUN_READS = _RUN_IO.format(
     run_edge_existing="(d)-[existing:READ_BY]->(r)", run_edge="(d)-[e:READ_BY]->(r)",
-    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je"),
+    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je"), facets_e=_facets("e"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
     run_edge_existing="(r)-[existing:WROTE]->(d)", run_edge="(r)-[e:WROTE]->(d)",
-    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je"),
+    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je"), facets_e=_facets("e"),
 )
 
 _JOB_IO = """
@@ -130,11 +151,12 @@ OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
 WITH j, row, coalesce(canonical, named) AS d
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
-SET {span_je}
+SET {span_je}{facets_je}
 """
 
-LINK_JOB_READS = _JOB_IO.format(job_edge="(d)-[je:INPUT_TO]->(j)", span_je=_span("je"))
-LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span("je"))
+# A JobEvent has no run edge: its datasets' input/output facets go on the job-level edge.
+LINK_JOB_READS = _JOB_IO.format(job_edge="(d)-[je:INPUT_TO]->(j)", span_je=_span("je"), facets_je=_facets("je"))
+LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span("je"), facets_je=_facets("je"))
 
 UPSERT_SCHEMAS = """
 UNWIND $rows AS row

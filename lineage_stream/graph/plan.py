@@ -2,7 +2,8 @@
 
 Rows are aggregated per key before they reach Neo4j, so a batch never holds two rows for the same
 node or edge, and every merge is order-independent: first-seen takes the minimum time, last-seen
-the maximum, a run's state the maximum of (rank, time, name), facets the latest by (time, text).
+the maximum, a run's state the maximum of (rank, time, name), each facet the latest of its own name
+(``graph/facets.py``).
 Applying the same events again, in any order or batch split, yields the same graph.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
+from lineage_stream.graph.facets import facet_rows, merge_facets
 from lineage_stream.model import STATE_RANK, Dataset, LineageEvent, RunState, SchemaField
 
 Row = dict[str, Any]
@@ -40,9 +42,12 @@ class GraphBatch:
         return not any(getattr(self, f.name) for f in fields(self))
 
 
-def _facets_text(facets: Mapping[str, str]) -> str:
-    """One JSON object of the facets; each value is already a facet's JSON text, so it is spliced in as is."""
-    return "{" + ",".join(f"{json.dumps(name, ensure_ascii=False)}:{facets[name]}" for name in sorted(facets)) + "}"
+def _with_facet_rows(rows: Iterable[Row]) -> list[Row]:
+    """Rows whose ``facets`` (name → merged facet while planning) become the fragment's list of facet rows."""
+    out = list(rows)
+    for row in out:
+        row["facets"] = facet_rows(row["facets"])
+    return out
 
 
 def _span(target: Row, at: int) -> None:
@@ -87,35 +92,33 @@ class _Planner:
         if job is not None:
             row = self.jobs.setdefault(
                 (job.namespace, job.name),
-                {"namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": "", "facets_at": -1},
+                {"namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": {}},
             )
             _span(row, at)
-            if job.facets:
-                _latest(row, at, "facets", _facets_text(job.facets))
+            merge_facets(row["facets"], job.facets, at)
         if event.run is not None and job is not None:
             self._run(event, at)
         elif job is not None:
             for direction, datasets in (("reads", event.inputs), ("writes", event.outputs)):
                 for d in datasets:
                     key = (direction, job.namespace, job.name, d.namespace, d.name)
-                    io = self.job_io.setdefault(key, {"job_namespace": job.namespace, "job_name": job.name, "namespace": d.namespace, "name": d.name, "first": at, "last": at})
+                    io = self.job_io.setdefault(key, {"job_namespace": job.namespace, "job_name": job.name, "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {}})
                     _span(io, at)
+                    merge_facets(io["facets"], d.io_facets, at)
 
     def _dataset(self, dataset: Dataset, at: int) -> None:
         key = dataset.key
         row = self.datasets.setdefault(
             key,
             {"namespace": dataset.namespace, "name": dataset.name, "first": at, "last": at, "rule": dataset.naming_rule,
-             "raw": [], "facets": "", "facets_at": -1, "partition": "", "partition_at": -1},
+             "raw": [], "facets": {}, "partition": "", "partition_at": -1},
         )
         _span(row, at)
         if dataset.raw_namespace is not None:
             raw = f"{dataset.raw_namespace}|{dataset.raw_name}"
             if raw not in row["raw"]:
                 row["raw"].append(raw)
-        facets = {**dataset.facets, **dataset.io_facets}
-        if facets:
-            _latest(row, at, "facets", _facets_text(facets))
+        merge_facets(row["facets"], dataset.facets, at)
         for partition in dataset.partitions:
             _latest(row, at, "partition", partition)
         if dataset.fields is not None:
@@ -162,7 +165,7 @@ class _Planner:
         # Keyed by job too: a run ID reused by another job (it happens in copied fixtures) links both jobs.
         row = self.runs.setdefault((run.run_id, job.namespace, job.name), {
             "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
-            "state": "", "rank": -1, "state_at": -1, "started": None, "facets": "", "facets_at": -1,
+            "state": "", "rank": -1, "state_at": -1, "started": None, "facets": {},
         })
         _span(row, at)
         candidate = (STATE_RANK[state], at, state.value)
@@ -170,8 +173,7 @@ class _Planner:
             row["rank"], row["state_at"], row["state"] = candidate
         if state is RunState.START and (row["started"] is None or at < row["started"]):
             row["started"] = at
-        if run.facets:
-            _latest(row, at, "facets", _facets_text(run.facets))
+        merge_facets(row["facets"], run.facets, at)
         if run.parent is not None:
             parent = self.parents.setdefault(run.run_id, {
                 "run_id": run.run_id, "parent_run_id": run.parent.run_id,
@@ -183,9 +185,10 @@ class _Planner:
             for d in datasets:
                 io = self.run_io.setdefault((direction, run.run_id, job.namespace, job.name, d.namespace, d.name), {
                     "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
-                    "namespace": d.namespace, "name": d.name, "first": at, "last": at,
+                    "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {},
                 })
                 _span(io, at)
+                merge_facets(io["facets"], d.io_facets, at)
 
 
 def _field_rows(versions: Iterable[Row]) -> list[Row]:
@@ -203,14 +206,14 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         planner.add(event)
         applied.setdefault(event.event_id, {"event_id": event.event_id, "at": applied_at_us})
     return GraphBatch(
-        datasets=list(planner.datasets.values()),
-        jobs=list(planner.jobs.values()),
-        runs=list(planner.runs.values()),
+        datasets=_with_facet_rows(planner.datasets.values()),
+        jobs=_with_facet_rows(planner.jobs.values()),
+        runs=_with_facet_rows(planner.runs.values()),
         parents=list(planner.parents.values()),
-        run_reads=[r for (d, *_), r in planner.run_io.items() if d == "read"],
-        run_writes=[r for (d, *_), r in planner.run_io.items() if d == "wrote"],
-        job_reads=[r for (d, *_), r in planner.job_io.items() if d == "reads"],
-        job_writes=[r for (d, *_), r in planner.job_io.items() if d == "writes"],
+        run_reads=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "read"),
+        run_writes=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "wrote"),
+        job_reads=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "reads"),
+        job_writes=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "writes"),
         schemas=list(planner.schemas.values()),
         schema_versions=[{k: v for k, v in row.items() if k != "field_rows"} for row in planner.schema_versions.values()],
         fields=_field_rows(planner.schema_versions.values()),

@@ -3,7 +3,9 @@
 A node is ``(label, identity)``; an edge is ``(type, start node, end node, discriminator)``
 (the discriminator tells apart parallel edges of one type, e.g. column lineage per
 transformation). Each maps to the selected properties, as plain comparable values: lists
-become tuples, sets become sorted tuples, facet JSON becomes a key-sorted canonical text.
+become tuples, sets become sorted tuples, facet JSON becomes a key-sorted canonical text. A node's
+or run edge's facets (one property per facet, ``graph/facets.py``) become ``facets``, the live
+facets as one canonical text, and ``facet_times``, ((name, time), ...) including tombstones.
 """
 
 from __future__ import annotations
@@ -31,20 +33,20 @@ IDENTITY_KEYS: Mapping[str, tuple[str, ...]] = {
 implementation's, so here the fields themselves ((name, type, description) per field) stand in for it."""
 
 NODE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
-    "Dataset": ("first_seen_us", "last_seen_us", "naming_rule", "raw_identifiers", "facets", "facets_at_us",
+    "Dataset": ("first_seen_us", "last_seen_us", "naming_rule", "raw_identifiers", "facets", "facet_times",
                 "schema_at_us", "field_names", "last_partition", "last_partition_at_us"),
-    "Job": ("first_seen_us", "last_seen_us", "facets", "facets_at_us"),
+    "Job": ("first_seen_us", "last_seen_us", "facets", "facet_times"),
     "Run": ("state", "state_rank", "state_at_us", "started_at_us", "ended_at_us", "first_seen_us", "last_seen_us",
-            "facets", "facets_at_us"),
+            "facets", "facet_times"),
     "Field": ("type", "description"),
     "SchemaVersion": ("first_seen_us", "last_seen_us"),
 }
 
 EDGE_PROPERTIES: Mapping[str, tuple[str, ...]] = {
-    "READ_BY": ("first_seen_us", "last_seen_us"),
-    "WROTE": ("first_seen_us", "last_seen_us"),
-    "INPUT_TO": ("run_count", "first_seen_us", "last_seen_us"),
-    "OUTPUTS": ("run_count", "first_seen_us", "last_seen_us"),
+    "READ_BY": ("first_seen_us", "last_seen_us", "facets", "facet_times"),
+    "WROTE": ("first_seen_us", "last_seen_us", "facets", "facet_times"),
+    "INPUT_TO": ("run_count", "first_seen_us", "last_seen_us", "facets", "facet_times"),
+    "OUTPUTS": ("run_count", "first_seen_us", "last_seen_us", "facets", "facet_times"),
     "HAS_RUN": (),
     "CHILD_OF": (),
     "HAS_FIELD": (),
@@ -69,6 +71,11 @@ def canonical_value(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(canonical_value(v) for v in value)
     return value
+
+
+def canonical_facet_times(times: Mapping[str, int]) -> tuple[tuple[str, int], ...] | None:
+    """Facet name → time of the facet or its tombstone, as a sorted tuple, or None when empty."""
+    return tuple(sorted(times.items())) or None
 
 
 @dataclass(slots=True)

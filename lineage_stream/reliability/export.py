@@ -16,8 +16,9 @@ import neo4j
 
 from lineage_stream.reliability.canonical import (
     EDGE_DISCRIMINATORS, EDGE_PROPERTIES, IDENTITY_KEYS, NODE_LABELS, NODE_PROPERTIES, CanonicalGraph, NodeKey, Props,
-    canonical_facets, canonical_value,
+    canonical_facet_times, canonical_facets, canonical_value,
 )
+from lineage_stream.graph.facets import facet_times, live_facets
 
 _BOOKKEEPING = "n:KafkaOffset OR n:AppliedEvent"
 _IN_SCOPE = "(coalesce({x}.namespace, '') CONTAINS $scope OR coalesce({x}.run_id, '') CONTAINS $scope)"
@@ -42,17 +43,16 @@ def _label(labels: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else "+".join(names) or "(none)"
 
 
-def _stored_facets(text: Any) -> Any:
-    """The stored ``facets`` (one JSON object: facet name → facet, or → the facet's JSON text) in canonical form."""
-    if text is None:
-        return None
-    try:
-        facets = json.loads(text)
-        if not isinstance(facets, dict):
-            return f"(not an object) {text}"
-        return canonical_facets({str(k): v if isinstance(v, str) else json.dumps(v) for k, v in facets.items()})
-    except (TypeError, ValueError):
-        return f"(unparseable) {text}"
+def _selected(names: tuple[str, ...], props: dict[str, Any]) -> Props:
+    """The ``names`` properties; ``facets`` / ``facet_times`` gathered from the per-facet properties."""
+    out = {name: canonical_value(props.get(name)) for name in names}
+    if "facets" in out:
+        try:
+            out["facets"] = canonical_facets(live_facets(props))
+        except (TypeError, ValueError):
+            out["facets"] = f"(unparseable) {live_facets(props)}"
+        out["facet_times"] = canonical_facet_times(facet_times(props))
+    return out
 
 
 def schema_fields(text: Any) -> Any:
@@ -75,9 +75,7 @@ def node_key(label: str, props: dict[str, Any]) -> NodeKey:
 def _node_props(label: str, props: dict[str, Any]) -> Props:
     if label not in NODE_PROPERTIES:
         return {k: canonical_value(v) for k, v in props.items()}
-    out = {name: canonical_value(props.get(name)) for name in NODE_PROPERTIES[label]}
-    if "facets" in out:
-        out["facets"] = _stored_facets(out["facets"])
+    out = _selected(NODE_PROPERTIES[label], props)
     if out.get("raw_identifiers") is not None:
         out["raw_identifiers"] = tuple(sorted(out["raw_identifiers"]))
     return out
@@ -113,7 +111,7 @@ def export_graph(driver: neo4j.Driver, *, scope: str | None = None, database: st
         props = dict(record["props"])
         discriminator = tuple(props.get(k) for k in EDGE_DISCRIMINATORS.get(edge_type, ()))
         selected = EDGE_PROPERTIES.get(edge_type)
-        values = ({k: canonical_value(props.get(k)) for k in selected} if selected is not None
+        values = (_selected(selected, props) if selected is not None
                   else {k: canonical_value(v) for k, v in props.items()})
         graph.add_edge((edge_type, _end(record["a_labels"], record["a_id"]), _end(record["b_labels"], record["b_id"]),
                         discriminator), values)

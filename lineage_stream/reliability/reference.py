@@ -14,7 +14,10 @@ The documented rules, as modelled here:
 - a run's state is the greatest (rank, event time, name) with OTHER < START < RUNNING < COMPLETE =
   FAIL = ABORT; ``started_at_us`` is the earliest START, ``ended_at_us`` the state time once the
   state is terminal;
-- facets, the schema's ``field_names`` and the last partition keep the latest by event time; each
+- each facet (by name) of a dataset, job, run or run edge is the greatest (event time, deleted,
+  JSON text); a facet with ``_deleted: true`` is removed but its time is kept; input and output
+  facets belong to the run's READ_BY / WROTE edge, not to the dataset;
+- the schema's ``field_names`` and the last partition keep the latest by event time; each
   distinct set of fields a dataset had is one ``SchemaVersion``, seen from the first to the last
   event that carried it; ``HAS_FIELD`` links every field any version had, typed and described by
   the latest version that has it;
@@ -27,8 +30,9 @@ The documented rules, as modelled here:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from lineage_stream.errors import RejectedRecord
 from lineage_stream.model import Dataset, EventKind, LineageEvent, SchemaField
@@ -36,7 +40,7 @@ from lineage_stream.pipeline.chain import Stage
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
 from lineage_stream.pipeline.rollup import RollupStage
-from lineage_stream.reliability.canonical import CanonicalGraph, NodeKey, canonical_facets
+from lineage_stream.reliability.canonical import CanonicalGraph, NodeKey, canonical_facet_times, canonical_facets
 
 _RANK = {"OTHER": 0, "START": 1, "RUNNING": 2, "COMPLETE": 3, "FAIL": 3, "ABORT": 3}
 _TERMINAL_RANK = 3
@@ -72,6 +76,26 @@ def _latest(current: tuple[int, Any] | None, at: int, value: Any) -> tuple[int, 
     return candidate if current is None or candidate > current else current
 
 
+_Facets = dict[str, tuple[int, bool, str]]
+"""Facet name → (event time, deleted, JSON text) of the greatest facet of that name seen."""
+
+
+def _add_facets(target: _Facets, facets: Mapping[str, str], at: int) -> None:
+    for sent_name, text in facets.items():
+        name = sent_name.replace("\x00", "\ufffd")  # documented: Neo4j property keys cannot hold NUL
+        value = json.loads(text)
+        deleted = isinstance(value, dict) and value.get("_deleted") is True
+        candidate = (at, deleted, "" if deleted else text)
+        if name not in target or candidate > target[name]:
+            target[name] = candidate
+
+
+def _facet_props(facets: _Facets) -> dict[str, Any]:
+    live = {name: text for name, (_at, deleted, text) in facets.items() if not deleted}
+    return {"facets": canonical_facets(live),
+            "facet_times": canonical_facet_times({name: at for name, (at, _d, _t) in facets.items()})}
+
+
 def _flatten(fields: Sequence[SchemaField], prefix: str = "") -> tuple[tuple[str, str | None, str | None], ...]:
     out: list[tuple[str, str | None, str | None]] = []
     for f in fields:
@@ -86,7 +110,7 @@ class _DatasetState:
     raw: set[str] = field(default_factory=set)
     named: bool = False
     """Named as a subject, input or output (not only as a lineage source or an alias)."""
-    facets: tuple[int, str] | None = None
+    facets: _Facets = field(default_factory=dict)
     schema: tuple[int, Any] | None = None
     versions: dict[Any, _Span] = field(default_factory=dict)
     partition: tuple[int, str] | None = None
@@ -96,7 +120,7 @@ class _DatasetState:
 class _RunState:
     state: tuple[int, int, str] | None = None
     started: int | None = None
-    facets: tuple[int, str] | None = None
+    facets: _Facets = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -116,9 +140,11 @@ class ReferenceModel:
         self.duplicates = 0
         self._spans: dict[NodeKey, _Span] = {}
         self._datasets: dict[Key2, _DatasetState] = {}
-        self._jobs: dict[Key2, tuple[int, str] | None] = {}
+        self._jobs: dict[Key2, _Facets] = {}
         self._runs: dict[str, _RunState] = {}
         self._run_io: dict[tuple[str, str, Key2], _Span] = {}
+        self._run_io_facets: dict[tuple[str, str, Key2], _Facets] = {}
+        self._job_io_facets: dict[tuple[str, Key2, Key2], _Facets] = {}
         self._job_io: dict[tuple[str, Key2, Key2], tuple[_Span, set[str]]] = {}
         self._has_run: set[tuple[Key2, str]] = set()
         self._run_parent: set[tuple[str, str]] = set()
@@ -157,10 +183,7 @@ class ReferenceModel:
             return
         job = (e.job.namespace, e.job.name)
         _see(self._spans, ("Job", job), at)
-        if e.job.facets:
-            self._jobs[job] = _latest(self._jobs.get(job), at, canonical_facets(e.job.facets))
-        else:
-            self._jobs.setdefault(job, None)
+        _add_facets(self._jobs.setdefault(job, {}), e.job.facets, at)
         run_id = e.run.run_id if e.kind is EventKind.RUN and e.run is not None else None
         if run_id is not None:
             self._run(e, job, run_id, at)
@@ -168,9 +191,13 @@ class ReferenceModel:
             for d in side:
                 span, runs = self._job_io.setdefault((edge, job, d.key), (_Span(at, at), set()))
                 span.see(at)
-                if run_id is not None:
+                if run_id is None:  # a JobEvent: input/output facets on the job-level edge
+                    _add_facets(self._job_io_facets.setdefault((edge, job, d.key), {}), d.io_facets, at)
+                else:
                     runs.add(run_id)
-                    _see(self._run_io, ("READ_BY" if edge == "INPUT_TO" else "WROTE", run_id, d.key), at)
+                    run_edge = ("READ_BY" if edge == "INPUT_TO" else "WROTE", run_id, d.key)
+                    _see(self._run_io, run_edge, at)
+                    _add_facets(self._run_io_facets.setdefault(run_edge, {}), d.io_facets, at)
 
     def _run(self, e: LineageEvent, job: Key2, run_id: str, at: int) -> None:
         assert e.run is not None
@@ -182,8 +209,7 @@ class ReferenceModel:
             state.state = candidate
         if name == "START" and (state.started is None or at < state.started):
             state.started = at
-        if e.run.facets:
-            state.facets = _latest(state.facets, at, canonical_facets(e.run.facets))
+        _add_facets(state.facets, e.run.facets, at)
         self._has_run.add((job, run_id))
         parent = e.run.parent
         if parent is not None:
@@ -191,7 +217,7 @@ class ReferenceModel:
             _see(self._spans, ("Run", (parent.run_id,)), at)
             _see(self._spans, ("Job", parent_job), at)
             self._runs.setdefault(parent.run_id, _RunState())
-            self._jobs.setdefault(parent_job, None)
+            self._jobs.setdefault(parent_job, {})
             self._has_run.add((parent_job, parent.run_id))
             self._run_parent.add((run_id, parent.run_id))
             if parent_job != job:
@@ -205,9 +231,7 @@ class ReferenceModel:
             state.rules.add(d.naming_rule)
         if d.raw_namespace is not None:
             state.raw.add(f"{d.raw_namespace}|{d.raw_name}")
-        facets = {**d.facets, **d.io_facets}
-        if facets:
-            state.facets = _latest(state.facets, at, canonical_facets(facets))
+        _add_facets(state.facets, d.facets, at)
         for partition in d.partitions:
             state.partition = _latest(state.partition, at, partition)
         if d.fields is not None:
@@ -252,7 +276,7 @@ class ReferenceModel:
             g.nodes[("Dataset", ds)].update({
                 "naming_rule": max(d.rules) if d.rules else None,
                 "raw_identifiers": tuple(sorted(d.raw)) if d.named else None,
-                "facets": d.facets[1] if d.facets else None, "facets_at_us": d.facets[0] if d.facets else None,
+                **_facet_props(d.facets),
                 "schema_at_us": d.schema[0] if d.schema else None,
                 "field_names": tuple(name for name, _, _ in schema) if d.schema else None,
                 "last_partition": d.partition[1] if d.partition else None,
@@ -270,25 +294,26 @@ class ReferenceModel:
                 g.nodes[("Field", (*ds, name))] = {"type": kind, "description": description}
                 g.add_edge(("HAS_FIELD", ("Dataset", ds), ("Field", (*ds, name)), ()), {})
         for job, facets in self._jobs.items():
-            g.nodes[("Job", job)].update({"facets": facets[1] if facets else None,
-                                          "facets_at_us": facets[0] if facets else None})
+            g.nodes[("Job", job)].update(_facet_props(facets))
         for run_id, r in self._runs.items():
             rank, state_at, name = r.state if r.state is not None else (None, None, None)
             g.nodes[("Run", (run_id,))].update({
                 "state": name, "state_rank": rank, "state_at_us": state_at, "started_at_us": r.started,
                 "ended_at_us": state_at if rank is not None and rank >= _TERMINAL_RANK else None,
-                "facets": r.facets[1] if r.facets else None, "facets_at_us": r.facets[0] if r.facets else None,
+                **_facet_props(r.facets),
             })
         for (edge, run_id, ds), span in self._run_io.items():
             run: NodeKey = ("Run", (run_id,))
             dataset: NodeKey = ("Dataset", ds)
             ends = (dataset, run) if edge == "READ_BY" else (run, dataset)
-            g.add_edge((edge, *ends, ()), {"first_seen_us": span.first, "last_seen_us": span.last})
+            g.add_edge((edge, *ends, ()), {"first_seen_us": span.first, "last_seen_us": span.last,
+                                             **_facet_props(self._run_io_facets.get((edge, run_id, ds), {}))})
         for (edge, job, ds), (span, runs) in self._job_io.items():
             job_node: NodeKey = ("Job", job)
             ends = (("Dataset", ds), job_node) if edge == "INPUT_TO" else (job_node, ("Dataset", ds))
             g.add_edge((edge, *ends, ()), {"run_count": len(runs), "first_seen_us": span.first,
-                                             "last_seen_us": span.last})
+                                             "last_seen_us": span.last,
+                                             **_facet_props(self._job_io_facets.get((edge, job, ds), {}))})
         for job, run_id in self._has_run:
             g.add_edge(("HAS_RUN", ("Job", job), ("Run", (run_id,)), ()), {})
         for run_id, parent_id in self._run_parent:

@@ -11,6 +11,7 @@ also run with all their events in one batch, which the plan reduces to one row p
 from __future__ import annotations
 
 import itertools
+import random
 
 from typing import Any, Callable
 
@@ -24,7 +25,7 @@ from lineage_stream.model import (
 )
 from lineage_stream.reliability.canonical import CanonicalGraph, diff_graphs
 from lineage_stream.reliability.export import export_graph
-from lineage_stream.reliability.reference import identifier_stages
+from lineage_stream.reliability.reference import identifier_stages, reference_graph
 from lineage_stream.settings import Neo4jSettings
 
 pytestmark = pytest.mark.integration
@@ -35,7 +36,7 @@ def _run(tag: str, event_id: str, run_id: str, state: RunState, at: int, **kwarg
     job = kwargs.pop("job", "job")
     parent = kwargs.pop("parent", None)
     return LineageEvent(f"{tag}-{event_id}", EventKind.RUN, at, "tests", state, run=Run(f"{tag}-{run_id}", parent),
-                        job=Job(f"ns-{tag}", job), **kwargs)
+                        job=job if isinstance(job, Job) else Job(f"ns-{tag}", job), **kwargs)
 
 
 def _dataset_event(tag: str, event_id: str, at: int, dataset: Dataset) -> LineageEvent:
@@ -94,6 +95,36 @@ def partition_tie(tag: str) -> list[LineageEvent]:
             _run(tag, "b", "r2", RunState.COMPLETE, T, outputs=(Dataset(f"s3://lake-{tag}", "events/dt=2025-01-02"),))]
 
 
+def facets_in_pieces(tag: str) -> list[LineageEvent]:
+    """dbt's pattern: a model's run sends documentation and dataSource, its test run only a quality facet;
+    a later event deletes the data source, and an older one (delivered late) must not bring it back. Job,
+    run and run-edge (input facet) facets follow the same rule; two facets at one time break the tie by text."""
+    ns = f"postgres://db-{tag}:5432"
+
+    def ds(**facets: str) -> Dataset:
+        return Dataset(ns, "s.public.orders", facets=facets)
+
+    def read(**facets: str) -> Dataset:
+        return Dataset(ns, "s.public.raw", io_facets=facets)
+
+    def job(**facets: str) -> Job:
+        return Job(f"ns-{tag}", "model", facets)
+
+    return [
+        _dataset_event(tag, "a", T, ds(documentation='{"description":"old"}', dataSource='{"name":"duckdb"}')),
+        _run(tag, "b", "r", RunState.START, T + 10, job=job(sql='{"query":"SELECT 1"}'),
+             inputs=(read(dataQualityMetrics='{"rowCount":3}'),), outputs=(ds(documentation='{"description":"new"}'),)),
+        _run(tag, "c", "r", RunState.COMPLETE, T + 20, job=job(jobType='{"jobType":"MODEL"}'),
+             inputs=(read(inputStatistics='{"size":9}'),), outputs=(ds(dataQualityAssertions='{"assertions":[]}'),)),
+        _dataset_event(tag, "d", T + 30, ds(dataSource='{"_deleted":true}')),
+        _dataset_event(tag, "e", T + 10, ds(documentation='{"description":"tie"}')),
+        _run(tag, "f", "r", RunState.COMPLETE, T + 20, job=job(sql='{"_deleted":true}')),
+        *(LineageEvent(f"{tag}-{name}", EventKind.JOB, at, "tests", job=Job(f"ns-{tag}", "declared"),
+                       outputs=(Dataset(ns, "s.public.orders", io_facets={"outputStatistics": stats}),))
+          for name, at, stats in (("g", T + 5, '{"rowCount":1}'), ("h", T + 15, '{"rowCount":2}'))),
+    ]
+
+
 def _write(services: Any, events: list[LineageEvent], *, one_batch: bool = False) -> None:
     settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
     prepared = []
@@ -130,6 +161,7 @@ def _exported(graph: Any, tag: str) -> CanonicalGraph:
     schema_change,  # UPSERT_SCHEMAS made Field/HAS_FIELD only for a schema newer than the stored one
     schema_flip,  # fields are skipped while the latest version typed them: the skip must stay exact
     partition_tie,  # UPSERT_DATASETS kept the first of two partitions written at one event time
+    facets_in_pieces,  # facets were one JSON object, replaced as a whole by the newest event
 ], ids=lambda f: f.__name__)
 def test_two_orders_give_one_graph(services, graph, unique, scenario: Callable[[str], list[LineageEvent]]):
     forward, backward = f"fw{unique}", f"bw{unique}"
@@ -140,7 +172,7 @@ def test_two_orders_give_one_graph(services, graph, unique, scenario: Callable[[
 
 @pytest.mark.parametrize("scenario", [
     late_start, parent_seen_after_its_end, column_description, symlink_type, partition_tie,
-    schema_change, schema_flip,
+    schema_change, schema_flip, facets_in_pieces,
 ], ids=lambda f: f.__name__)
 def test_one_batch_in_two_orders_gives_one_graph(services, graph, unique, scenario: Callable[[str], list[LineageEvent]]):
     """The same, with all the events in one batch (one transaction, one statement per row kind)."""
@@ -160,3 +192,38 @@ def test_schema_flip_types_fields_by_the_latest_version_in_any_order(services, g
         "MATCH (d:Dataset)-[:HAS_FIELD]->(f:Field) WHERE d.namespace CONTAINS $tag RETURN f.name AS name, f.type AS type",
         tag=tag)
     assert {r["name"]: r["type"] for r in records} == {"id": "bigint", "v": "int"}
+
+
+def _batches(events: list[LineageEvent], sizes: list[int]) -> list[list[LineageEvent]]:
+    out, start = [], 0
+    for size in sizes:
+        out.append(events[start:start + size])
+        start += size
+    return out
+
+
+def test_facets_in_shuffled_orders_and_batch_splits_match_the_reference(services, graph, unique):
+    """Three shuffles, each split into batches at random and written twice, give the reference model's graph."""
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    for seed in range(3):
+        tag = f"sh{seed}{unique}"
+        events = facets_in_pieces(tag)
+        rng = random.Random(seed)
+        rng.shuffle(events)
+        sizes, left = [], len(events)
+        while left:
+            sizes.append(rng.randint(1, left))
+            left -= sizes[-1]
+        prepared = []
+        for event in events:
+            for stage in identifier_stages():
+                event = stage(event)
+            prepared.append(event)
+        with Neo4jSink(settings) as sink:
+            for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
+                sink.write(plan_batch(batch))
+        expected = reference_graph(facets_in_pieces(tag))
+        dataset = expected.nodes[("Dataset", (f"postgres://db-{tag}:5432", "s.public.orders"))]
+        assert dataset["facets"] == ('{"dataQualityAssertions":{"assertions":[]},'
+                                     '"documentation":{"description":"tie"}}'), dataset
+        assert diff_graphs(export_graph(graph, scope=tag), expected) == [], (seed, sizes)

@@ -48,6 +48,9 @@ def test_canonical_name_is_frozen() -> None:
         ("JDBC:jtds:sqlserver://h", "sqlserver"),
         ("jdbc:oracle:thin:@h", "oracle"),
         ("jdbc:ch://h", "clickhouse"),
+        ("duckdb://jaffle_shop.duckdb", "duckdb"),  # no rule, but a scheme producers use: named
+        ("DuckDB:///abs/dev.duckdb", "duckdb"),
+        ("sqlite:relative.db", "sqlite"),
         ("jdbc:unknown://h", "other"),
         ("custom://h", "other"),
         ("", "other"),

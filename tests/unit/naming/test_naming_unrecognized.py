@@ -1,4 +1,5 @@
-"""Identifiers no rule recognizes are kept as given (trimmed only), never guessed."""
+"""Identifiers no rule recognizes are kept as given, never guessed: only whitespace is trimmed, the
+scheme lower-cased and trailing slashes removed."""
 
 from __future__ import annotations
 
@@ -41,13 +42,39 @@ def test_kept_as_given(namespace: str, name: str) -> None:
     assert normalize_dataset(namespace, name) == CanonicalName(namespace, name, "unrecognized")
 
 
-def test_only_whitespace_is_trimmed() -> None:
+def test_whitespace_scheme_case_and_trailing_slashes_are_folded() -> None:
     result = normalize_dataset("\t Custom://Host/Path/ \n", "  Mixed.Case  ")
-    assert result == CanonicalName("Custom://Host/Path/", "Mixed.Case", "unrecognized")
+    assert result == CanonicalName("custom://Host/Path", "Mixed.Case", "unrecognized")
     assert not result.recognized
+
+
+@pytest.mark.parametrize(("namespace", "folded"), [
+    ("DuckDB://jaffle_shop.duckdb", "duckdb://jaffle_shop.duckdb"),
+    ("duckdb:///abs/path/jaffle_shop.duckdb//", "duckdb:///abs/path/jaffle_shop.duckdb"),
+    ("SQLite:relative.db/", "sqlite:relative.db"),
+    ("my namespace/", "my namespace"),
+    ("Weird Scheme://x/", "Weird Scheme://x"),  # not a URI scheme: only the slash goes
+    ("postgres://", "postgres://"),  # nothing left but the scheme: kept
+    ("x:///", "x:///"),
+])
+def test_folding_of_unrecognized_namespaces(namespace: str, folded: str) -> None:
+    assert normalize_dataset(namespace, "t").namespace == folded
+
+
+def test_two_spellings_of_one_file_database_are_one_dataset() -> None:
+    assert normalize_dataset("DUCKDB://dev.duckdb/", "main.orders") == normalize_dataset("duckdb://dev.duckdb", "main.orders")
 
 
 def test_unrecognized_keeps_credentials_as_given() -> None:
     # Documented behaviour: nothing is rewritten when no rule applies.
     result = normalize_dataset("custom://user:pw@host", "t")
     assert result.namespace == "custom://user:pw@host"
+
+
+def test_the_alias_map_gives_a_relative_file_database_a_project_of_its_own() -> None:
+    from lineage_stream.naming import AliasMap
+
+    team_a = AliasMap.from_mapping({"namespace_aliases": {"DuckDB://jaffle_shop.duckdb/": "duckdb:///srv/team-a/jaffle_shop.duckdb"}})
+    result = normalize_dataset("duckdb://jaffle_shop.duckdb", "jaffle_shop.main.orders", team_a)
+    assert result.namespace == "duckdb:///srv/team-a/jaffle_shop.duckdb"
+    assert normalize_dataset("duckdb://jaffle_shop.duckdb", "jaffle_shop.main.orders").namespace == "duckdb://jaffle_shop.duckdb"

@@ -78,7 +78,7 @@ def test_a_late_start_never_reopens_a_finished_run():
                              run("e3", "r1", RunState.RUNNING, T + 20)])
     assert node(graph, "Run", "r1") | {} == {
         "first_seen_us": T, "last_seen_us": T + 20, "state": "COMPLETE", "state_rank": 3, "state_at_us": T + 10,
-        "started_at_us": T, "ended_at_us": T + 10, "facets": None, "facets_at_us": None}
+        "started_at_us": T, "ended_at_us": T + 10, "facets": None, "facet_times": None}
 
 
 def test_run_count_counts_runs_not_events_and_job_events_add_no_run():
@@ -89,9 +89,10 @@ def test_run_count_counts_runs_not_events_and_job_events_add_no_run():
     graph = reference_graph(events)
     dataset = ("Dataset", (PG, "shop.public.orders"))
     assert edge(graph, "INPUT_TO", dataset, ("Job", ("ns", "job"))) == {
-        "run_count": 3, "first_seen_us": T, "last_seen_us": T + 5}
+        "run_count": 3, "first_seen_us": T, "last_seen_us": T + 5, "facets": None, "facet_times": None}
     assert edge(graph, "INPUT_TO", dataset, ("Job", ("ns", "other")))["run_count"] == 0
-    assert edge(graph, "READ_BY", dataset, ("Run", ("r1",))) == {"first_seen_us": T + 2, "last_seen_us": T + 3}
+    assert edge(graph, "READ_BY", dataset, ("Run", ("r1",))) == {"first_seen_us": T + 2, "last_seen_us": T + 3,
+                                                                  "facets": None, "facet_times": None}
 
 
 def test_identifiers_are_canonical_and_partitions_roll_up():
@@ -128,7 +129,7 @@ def test_parents_schema_lineage_symlinks_and_facets():
     assert node(graph, "Run", "p1")["state"] == "FAIL"
     ds = node(graph, "Dataset", PG, "shop.public.target")
     assert ds["field_names"] == ("id", "address", "address.city") and ds["schema_at_us"] == T + 7
-    assert ds["facets"] == '{"documentation":{"description":"new"}}' and ds["facets_at_us"] == T + 7
+    assert ds["facets"] == '{"documentation":{"description":"new"}}' and ds["facet_times"] == (("documentation", T + 7),)
     assert node(graph, "Field", PG, "shop.public.target", "address.city") == {"type": "string", "description": None}
     assert node(graph, "Field", PG, "shop.public.source", "key") == {"type": None, "description": None}
     source, out = ("Field", (PG, "shop.public.source", "id")), ("Field", (PG, "shop.public.target", "id"))

@@ -1,0 +1,5 @@
+select
+    country,
+    sum(total_amount) as revenue
+from {{ ref('customer_orders') }}
+group by country

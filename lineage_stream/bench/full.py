@@ -171,10 +171,10 @@ def run_full(config: FullConfig, kafka: KafkaTarget, neo4j: Neo4jSettings, env: 
         b2 = baselines.naive(kafka.bootstrap, topic, fed.records, graph.driver, neo4j.database, decoder,
                              config.naive_seconds, b2_group)
         results["b2"] = {"records": b2.records, "seconds": b2.seconds, "rate": b2.rate, **b2.detail}
+        graph.clear(marker, fed.event_ids, [b2_group])
         if b2.detail["failed"]:
             raise RuntimeError(f"B2 naive: {b2.detail['failed']} of its transactions failed: {b2.detail['first_error']}")
         say(f"  B2: {b2.rate:,.0f} records/s over {b2.records:,} records")
-        graph.clear(marker, fed.event_ids, [b2_group])
 
         if config.profile_records:
             profile_records = min(config.profile_records, fed.records)

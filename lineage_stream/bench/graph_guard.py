@@ -2,7 +2,8 @@
 
 The bench measures writes into an empty graph, so between phases it empties the graph. It does
 so only when told to (``--wipe``) or when the graph holds nothing but bench data: datasets, jobs,
-fields and schema versions whose namespace holds ``bench-``, Kafka offsets of ``bench-`` groups
+fields and schema versions whose namespace holds ``bench-<token>`` (eight hex digits, as
+``bench.events.namespace_token`` makes them), Kafka offsets of ``bench-`` groups
 (runs and applied-event IDs hang off those). With ``--scoped`` it never wipes: it deletes only
 what it wrote itself (its namespaces, its runs, its event IDs, its groups' offsets).
 """
@@ -12,12 +13,14 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 MARKER = "bench-"
+BENCH_NAMESPACE = ".*bench-[0-9a-f]{8}([^0-9a-f].*)?"
+"""A namespace the bench made: it holds ``bench-`` and a token of eight hex digits."""
 _ROWS = 10_000
 
 FOREIGN_NODES = """
 MATCH (n)
 WHERE NOT (n:Run OR n:AppliedEvent)
-  AND NOT coalesce(n.namespace CONTAINS $marker, false)
+  AND NOT coalesce(n.namespace =~ $namespace, false)
   AND NOT (n:KafkaOffset AND coalesce(n.group STARTS WITH $marker, false))
 RETURN count(n) AS foreign
 """
@@ -36,7 +39,7 @@ _SCOPED = (
 
 def foreign_nodes(driver: Any, database: str) -> int:
     """How many nodes are not bench data (0: the graph may be wiped without asking)."""
-    records, _, _ = driver.execute_query(FOREIGN_NODES, marker=MARKER, database_=database)
+    records, _, _ = driver.execute_query(FOREIGN_NODES, marker=MARKER, namespace=BENCH_NAMESPACE, database_=database)
     return int(records[0]["foreign"])
 
 

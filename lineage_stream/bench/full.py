@@ -77,6 +77,16 @@ class _Graph:
         info = self.driver.get_server_info()
         return f"{info.agent} (protocol {'.'.join(map(str, info.protocol_version))})"
 
+    def memory(self) -> str:
+        """The server's heap and page cache settings, as far as this user may read them."""
+        try:
+            records, _, _ = self.driver.execute_query(
+                "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
+                names=["server.memory.heap.max_size", "server.memory.pagecache.size"], database_=self.settings.database)
+        except Exception:  # an older server, or a user without the privilege: not a measurement
+            return "unknown"
+        return ", ".join(f"{r['name'].rsplit('.', 2)[-2]} {r['value'] or 'not set'}" for r in records) or "unknown"
+
 
 def _names(topic: str, group: str, json_format: bool, neo4j: Neo4jSettings) -> dict[str, str]:
     return {
@@ -118,6 +128,7 @@ def run_full(config: FullConfig, kafka: KafkaTarget, neo4j: Neo4jSettings, env: 
     marker = namespace_token(token)
     topic = f"bench-stream-{token}"
     results: dict[str, Any] = {"config": asdict(config), "neo4j": {"uri": neo4j.uri, "server": graph.server(),
+                                                                    "memory": graph.memory(),
                                                                     "non_bench_nodes_before": graph.foreign}}
     topics, groups = [topic], []
     base_env = {**env, "LINEAGE_KAFKA_BOOTSTRAP": kafka.bootstrap, "LINEAGE_REGISTRY_URL": kafka.registry,

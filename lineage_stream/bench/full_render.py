@@ -53,9 +53,10 @@ def render_full(results: Mapping[str, Any]) -> str:
         f"{stream['jobs']:,} jobs drawn by Zipf (s={stream['zipf_s']}), topic of {stream['partitions']} partitions, "
         f"{'OpenLineage JSON' if results['config']['json_format'] else 'Avro'}; produced in "
         f"{stream['produce_s']:,.1f} s before any clock started",
-        f"Neo4j: {results['neo4j']['server']}, "
+        f"Neo4j: {results['neo4j']['server']}, memory: {results['neo4j'].get('memory', 'unknown')}, "
         + ("emptied before each phase" if not results["config"]["scoped"] else
            f"NOT emptied (--scoped; {results['neo4j']['non_bench_nodes_before']:,} other nodes present)"),
+        "settings: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in results["config"].items()),
         "",
         "throughput (records/s: records taken off the topic and, except B0, committed in Neo4j or dropped as duplicates)",
         table(["run", "records", "time", "records/s", "ours ÷ run"], throughput_rows(results)),
@@ -67,7 +68,8 @@ def render_full(results: Mapping[str, Any]) -> str:
             ["totals", ", ".join(f"{k} {v:,}" for k, v in (ours["totals"] or {}).items())],
             ["peak RSS", f"{float(ours['peak_rss_mib']):,.0f} MiB (dedup window pre-filled with "
                          f"{int(ours['prefilled'] or 0):,} IDs; {int(ours['dedup_ids'] or 0):,} held at exit)"],
-            ["start-up to first commit", f"{_seconds(ours['startup_s'])} (process start -> first batch committed)"],
+            ["start-up to first commit", f"{_seconds(ours['startup_s'])} (process start -> first batch committed, "
+                                         "less the bench's filling of the dedup window)"],
             ["--until-idle exit delay", f"{_seconds(ours['exit_delay_s'])} (last commit -> run_worker returned)"],
             ["graph rows per event", f"{b1['rows'] / max(b1['written_events'], 1):.1f} "
                                      f"({b1['rows']:,} rows for {b1['written_events']:,} events written, in B1's batches)"],

@@ -77,8 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = worker_settings(os.environ)
     dedup = Deduplicator(settings.dedup_window_s * 1_000_000, settings.dedup_max_ids)
+    prefill_started = time.time()
     if args.prefill:
         dedup.remember((f"prefill-{i:08d}" for i in range(args.prefill)), wall_clock_us())
+    prefill_s = time.time() - prefill_started
     metrics = WorkerMetrics()
     stop = threading.Event()
     commits: list[tuple[float, float]] = []
@@ -92,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     metrics.last_commit = _Recorder(metrics.last_commit, committed)  # type: ignore[assignment]
     metrics.ingestion_latency = _Recorder(metrics.ingestion_latency, latencies.append)  # type: ignore[assignment]
-    result: dict[str, Any] = {"started_at": STARTED_AT, "prefilled": args.prefill}
+    result: dict[str, Any] = {"started_at": STARTED_AT, "prefilled": args.prefill, "prefill_s": prefill_s}
     profiler = None
     if args.profile:
         import cProfile

@@ -49,9 +49,11 @@ class WorkerResult:
 
     @property
     def startup_s(self) -> float | None:
-        """Process start → first committed batch."""
+        """Process start → first committed batch, less the time the bench spent filling the dedup window."""
         commits = self.commits
-        return commits[0][0] - float(self.raw["started_at"]) if commits else None
+        if not commits:
+            return None
+        return commits[0][0] - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
 
     @property
     def exit_delay_s(self) -> float | None:

@@ -84,8 +84,11 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/python -m mypy
 
+# The sustained benchmark; its figures replace the generated block of docs/benchmarks.md. It empties
+# the graph between phases, so on a graph holding other data it refuses: BENCH_FLAGS=--wipe allows it.
+BENCH_FLAGS ?=
 bench: services
-	$(CLI) bench
+	$(CLI) bench --write-doc $(BENCH_FLAGS)
 
 status: install
 	$(CLI) infra status

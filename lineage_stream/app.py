@@ -44,8 +44,12 @@ def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None) -> list[S
 
 def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metrics: bool = True,
                metrics: WorkerMetrics | None = None, stop: threading.Event | None = None,
-               aliases: AliasMap | None = None, failpoints: Failpoints | None = None) -> dict[str, int]:
+               aliases: AliasMap | None = None, failpoints: Failpoints | None = None,
+               dedup: Deduplicator | None = None) -> dict[str, int]:
     """Run the worker until stopped (SIGTERM/SIGINT) or, with ``until_idle``, until caught up.
+
+    ``dedup`` is the dedup window to start from (the benchmark passes one already full); by
+    default an empty one sized by the settings.
 
     Returns the totals: consumed, written, duplicates, rejected.
     """
@@ -83,7 +87,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         stack.callback(source.close)
         window_us = settings.dedup_window_s * 1_000_000
-        dedup = Deduplicator(window_us, settings.dedup_max_ids)
+        dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         worker = Worker(
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,

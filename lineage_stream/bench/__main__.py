@@ -22,22 +22,72 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from lineage_stream.bench import consume, pipeline, render, worker
+from lineage_stream.bench import consume, full, full_render, pipeline, render, worker
 from lineage_stream.bench.report import machine_facts
-from lineage_stream.settings import DEFAULTS, neo4j_settings
+from lineage_stream.errors import ConfigError
+from lineage_stream.settings import DEFAULTS, Settings, neo4j_settings
+
+
+def _default_batch_size() -> int:
+    return int(Settings.model_fields["batch_size"].default)
 
 log = logging.getLogger("lineage_stream.bench")
 
-PARTS = ("consume", "pipeline", "worker")
-DESCRIPTION = ("Benchmark lineage-stream: confluent-kafka vs faust-streaming consuming the same Avro records (a/b), "
-               "the pure pipeline (c) and the end-to-end worker into Neo4j (d).")
+PARTS = ("stream", "consume", "pipeline", "worker")
+DESCRIPTION = ("Benchmark lineage-stream. By default: the worker against its baselines (B0 raw intake, B1 Neo4j "
+               "ceiling, B2 naive) on one realistic pre-filled stream, with latency under load, peak RSS, start-up "
+               "and a per-stage profile. --only consume|pipeline|worker: confluent-kafka vs faust-streaming (a/b), "
+               "the pure pipeline (c), a short end-to-end worker run (d).")
+STREAM_PLAN = (
+    "stream: one realistic stream, produced before any clock starts, read by the worker and by its baselines:\n"
+    "    B0 raw intake (consume() + decode), B1 Neo4j ceiling (our own write batches, planned in memory, replayed),\n"
+    "    ours (the worker process, dedup window pre-filled, until idle), B2 naive (one auto-commit MERGE per\n"
+    "    event), a cProfile of the worker, and latency with a producer at 50%/80% of ours beside the worker."
+)
+
+
+def _loads(text: str) -> tuple[float, ...]:
+    try:
+        loads = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--loads takes fractions such as 0.5,0.8, got {text!r}") from None
+    if any(not 0.0 < load <= 1.0 for load in loads):
+        raise argparse.ArgumentTypeError(f"each load must be in (0, 1], got {text!r}")
+    return loads
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    stream = parser.add_argument_group("the sustained benchmark (the default part, 'stream')")
+    stream.add_argument("--records", type=int, default=300_000, metavar="N",
+                        help="records in the stream, duplicates included (default 300,000)")
+    stream.add_argument("--format", choices=("avro", "json"), default="avro",
+                        help="the stream's wire format: Avro through the SDK (default) or OpenLineage JSON")
+    stream.add_argument("--batch-size", type=int, default=None, metavar="N",
+                        help=f"the worker's batch size (env LINEAGE_BATCH_SIZE, default {_default_batch_size()})")
+    stream.add_argument("--prefill", type=int, default=1_000_000, metavar="N",
+                        help="IDs in the worker's dedup window before it starts (default 1,000,000)")
+    stream.add_argument("--naive-seconds", type=float, default=30.0, metavar="S", help="length of the B2 sample (default 30)")
+    stream.add_argument("--profile-records", type=int, default=50_000, metavar="N",
+                        help="records of the profiled worker run (default 50,000; 0 skips it)")
+    stream.add_argument("--latency-seconds", type=float, default=30.0, metavar="S",
+                        help="length of each latency run (default 30)")
+    stream.add_argument("--loads", type=_loads, default=(0.5, 0.8), metavar="A,B",
+                        help="latency loads as fractions of the measured rate (default 0.5,0.8)")
+    stream.add_argument("--neo4j-uri", default=None,
+                        help="the Neo4j the bench may empty (env LINEAGE_BENCH_NEO4J_URI, then LINEAGE_NEO4J_URI; "
+                             "user and password from LINEAGE_NEO4J_USER/LINEAGE_NEO4J_PASSWORD)")
+    stream.add_argument("--wipe", action="store_true",
+                        help="allow deleting EVERYTHING in that Neo4j (needed unless it holds only bench data)")
+    stream.add_argument("--scoped", action="store_true",
+                        help="never empty the graph: delete only what the bench wrote (the graph is then not empty)")
+    stream.add_argument("--write-doc", nargs="?", const=Path("docs/benchmarks.md"), type=Path, default=None,
+                        metavar="PATH", help="write the figures into PATH's generated block (default docs/benchmarks.md)")
+    parser.add_argument("--all", action="store_true", help="run every part: stream, consume, pipeline, worker")
     parser.add_argument("--events", type=int, default=50_000, metavar="N",
                         help="records for the framework comparison (default 50,000)")
     parser.add_argument("--repeat", type=int, default=3, metavar="R", help="repetitions of each measurement (default 3)")
-    parser.add_argument("--only", choices=PARTS, help="run one part: consume = (a)/(b), pipeline = (c), worker = (d)")
+    parser.add_argument("--only", choices=PARTS,
+                        help="run one part: stream (the default), consume = (a)/(b), pipeline = (c), worker = (d)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure as JSON here")
     parser.add_argument("--pipeline-events", type=int, default=5_000, metavar="N",
                         help="events for (c), the pure pipeline (default 5,000)")
@@ -91,7 +141,7 @@ def _say(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    for name in ("events", "repeat", "pipeline_events", "worker_events"):
+    for name in ("events", "repeat", "pipeline_events", "worker_events", "records"):
         if getattr(args, name) < 1:
             print(f"--{name.replace('_', '-')} must be at least 1", file=sys.stderr)
             return 2
@@ -99,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         args.bootstrap or os.environ.get("LINEAGE_KAFKA_BOOTSTRAP") or DEFAULTS["LINEAGE_KAFKA_BOOTSTRAP"],
         args.registry or os.environ.get("LINEAGE_REGISTRY_URL") or DEFAULTS["LINEAGE_REGISTRY_URL"],
     )
-    parts = [args.only] if args.only else list(PARTS)
+    parts = [args.only] if args.only else (list(PARTS) if args.all else ["stream"])
     worker_repeat = args.worker_repeat or args.repeat
     facts = machine_facts()
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -110,15 +160,19 @@ def run(args: argparse.Namespace) -> int:
     _say(render.render_facts(facts))
     _say("\nmeasures:")
     sizes = {"consume": f"N={args.events:,}, R={args.repeat}", "pipeline": f"N={args.pipeline_events:,}, R={args.repeat}",
-             "worker": f"N={args.worker_events:,}, R={worker_repeat}"}
+             "worker": f"N={args.worker_events:,}, R={worker_repeat}", "stream": f"N={args.records:,}"}
+    plans = {**render.PLAN, "stream": STREAM_PLAN}
     for part in parts:
-        _say(f"  {render.PLAN[part]}\n    [{sizes[part]}]")
-    kafka_problem = services_problem(kafka) if {"consume", "worker"} & set(parts) else None
+        _say(f"  {plans[part]}\n    [{sizes[part]}]")
+    kafka_problem = services_problem(kafka) if {"consume", "worker", "stream"} & set(parts) else None
     neo4j_problem = neo4j_problem_of(os.environ) if "worker" in parts and not kafka_problem else None
+    bench_neo4j = full.resolve_neo4j(args.neo4j_uri, os.environ)
+    stream_problem = (neo4j_problem_of({**os.environ, "LINEAGE_NEO4J_URI": bench_neo4j.uri})
+                      if "stream" in parts and not kafka_problem else None)
     skipped: dict[str, str] = {}
     for part in parts:
-        reason = kafka_problem if part in ("consume", "worker") else None
-        reason = reason or (neo4j_problem if part == "worker" else None)
+        reason = kafka_problem if part in ("consume", "worker", "stream") else None
+        reason = reason or (neo4j_problem if part == "worker" else None) or (stream_problem if part == "stream" else None)
         if reason:
             skipped[part] = reason
             _say(f"\nskipping {part}: {reason}")
@@ -133,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
         _say(f"\n-- {title}")
         try:
             section, figures = measure()
+        except ConfigError:
+            raise  # a refusal (a graph the bench may not empty), not a failed measurement
         except Exception as error:  # one part failing must not lose the others' figures
             log.debug("%s failed", part, exc_info=True)
             failures.append(f"{title} failed: {type(error).__name__}: {error}")
@@ -159,6 +215,16 @@ def run(args: argparse.Namespace) -> int:
         return render.render_worker(work), {**asdict(work), "summary": _maybe(work.summary),
                                             "running": _maybe(work.steady)}
 
+    def measure_stream() -> tuple[str, dict[str, Any]]:
+        config = full.FullConfig(
+            records=args.records, json_format=args.format == "json", seed=args.seed,
+            batch_size=args.batch_size or int(os.environ.get("LINEAGE_BATCH_SIZE") or _default_batch_size()),
+            prefill=args.prefill, naive_seconds=args.naive_seconds, profile_records=args.profile_records,
+            latency_seconds=args.latency_seconds, loads=args.loads, wipe=args.wipe, scoped=args.scoped)
+        figures = full.run_full(config, kafka, bench_neo4j, os.environ, _say)
+        return full_render.render_full(figures), figures
+
+    attempt("stream", "the sustained benchmark", measure_stream)
     attempt("consume", "(a)/(b) consume + decode" if not args.no_decode else "(a)/(b) consume only", measure_consume)
     attempt("pipeline", "(c) pure pipeline", measure_pipeline)
     attempt("worker", "(d) end-to-end worker", measure_worker)
@@ -171,6 +237,12 @@ def run(args: argparse.Namespace) -> int:
         _say(f"\nnot measured: {part}: {reason}")
     for failure in failures:
         _say(f"\nFAILED: {failure}")
+    if args.write_doc and "stream" in results:
+        block = full_render.doc_block(command.replace("python -m lineage_stream.bench", "lineage-stream bench"),
+                                      f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}", facts,
+                                      full_render.render_full(results["stream"]), elapsed)
+        full_render.write_doc(args.write_doc, block)
+        _say(f"\nwrote the figures into {args.write_doc}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
         _say(f"\nwrote {args.json}")
@@ -185,7 +257,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="  [%(levelname)s %(name)s] %(message)s")
     parser = argparse.ArgumentParser(prog="python -m lineage_stream.bench", description=DESCRIPTION)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    try:
+        return run(parser.parse_args(argv))
+    except ConfigError as error:
+        print(f"lineage-stream bench: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

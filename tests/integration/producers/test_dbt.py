@@ -30,7 +30,7 @@ PROJECT = Path(__file__).resolve().parent / "dbt_shop"
 EXAMPLE = ROOT / "examples" / "openlineage.yml"
 
 if not (PRODUCERS / "dbt-ol").exists():
-    pytest.skip(f"dbt-ol is not installed in {PRODUCERS.relative_to(ROOT)}: run `make install`",
+    pytest.skip(f"dbt-ol is not installed in {PRODUCERS.relative_to(ROOT)}: run `make producers` (make test does)",
                 allow_module_level=True)
 
 MODELS = {  # model → its upstreams, as dbt's refs say

@@ -131,6 +131,12 @@ def _aliases(path: Path | None) -> "AliasMap | None":
     return AliasMap.from_mapping(data)
 
 
+def _has_worker_extra() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("neo4j", "prometheus_client"))
+
+
 def _worker_extra() -> None:
     """Fail with a clear message when the worker's dependencies (the ``worker`` extra) are missing."""
     import importlib.util
@@ -303,7 +309,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             _flag(sub, "dlq_topic")
         dlq.set_defaults(handler=cmd_dlq)
 
-    if chosen is None or chosen in _QUERY_COMMANDS:
+    if chosen in _QUERY_COMMANDS or (chosen is None and _has_worker_extra()):
         _worker_extra()
         from lineage_stream.query.cli import register as register_queries
 

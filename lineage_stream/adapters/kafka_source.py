@@ -126,7 +126,12 @@ class KafkaSource:
             return lags
         positions = self._consumer.position([TopicPartition(t, p) for t, p in self.assigned])
         for tp in positions:
-            low, high = self._consumer.get_watermark_offsets(tp, timeout=5.0, cached=False)
+            # The watermarks the fetcher last saw (it fetches every assigned partition continuously, so
+            # they are at most one fetch wait old); asking the broker costs up to a fetch wait (0.5 s)
+            # per partition, which made every --until-idle exit take seconds.
+            low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            if low < 0 or high < 0:
+                low, high = self._consumer.get_watermark_offsets(tp, timeout=5.0, cached=False)
             position = tp.offset if tp.offset != OFFSET_INVALID and tp.offset >= 0 else None
             if position is None:
                 committed = self._consumer.committed([TopicPartition(tp.topic, tp.partition)], timeout=5.0)[0].offset

@@ -155,7 +155,10 @@ def run(args: argparse.Namespace) -> int:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     if load is not None:
         facts["load average"] = " ".join(f"{v:.2f}" for v in load) + " (1, 5, 15 min, before the run)"
-    command = "python -m lineage_stream.bench " + " ".join(sys.argv[1:]) if sys.argv[1:] else "python -m lineage_stream.bench"
+    given = sys.argv[1:]
+    if given[:1] == ["bench"]:  # run as `lineage-stream bench ...`
+        given = given[1:]
+    command = " ".join(["python -m lineage_stream.bench", *given])
     _say(f"lineage-stream bench, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}")
     _say(render.render_facts(facts))
     _say("\nmeasures:")

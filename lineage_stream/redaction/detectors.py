@@ -17,28 +17,10 @@ one attempt, not one per position.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from lineage_stream.redaction import validators as v
-
-
-@dataclass(frozen=True)
-class Detector:
-    """One way of finding one entity type.
-
-    If ``pattern`` has a group named ``pii`` only that group is redacted (for
-    example the value after ``password=``); otherwise the whole match is.
-    ``validator`` gets the redacted text. ``context``, when set, must match
-    within ``context_window`` characters either side of the finding.
-    """
-
-    name: str
-    entity_type: str
-    pattern: re.Pattern[str]
-    validator: Callable[[str], bool] | None = None
-    context: re.Pattern[str] | None = None
-    context_window: int = 0
+from lineage_stream.redaction.detector import Detector
+from lineage_stream.redaction.secrets import SECRET_DETECTORS
 
 
 def _iban_pattern() -> re.Pattern[str]:
@@ -91,7 +73,7 @@ def _context(keywords: str) -> re.Pattern[str]:
     return re.compile(rf"(?i)\b(?:{keywords})\b")
 
 
-DETECTORS: tuple[Detector, ...] = (
+DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
     # --- secrets inside connection strings / URIs -----------------------
     Detector("uri_userinfo", "CREDENTIALS_IN_URI", re.compile(
         r"(?<=://)(?P<pii>[^\s/?#@,;:\[\]]{1,128}(?::[^\s/?#@,;]{0,256})?)@(?=[\w\[(])")),

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lineage_stream.redaction.detectors import (
     ALL_ENTITY_TYPES,
     DEFAULT_ENTITY_TYPES,
     DETECTORS,
     SECRET_KEY_TERMS,
-    Detector,
 )
+from lineage_stream.redaction.detector import Detector
 
 __all__ = ["MAX_JSON_DEPTH", "Finding", "find_pii", "redact_json", "redact_text"]
 
@@ -33,6 +33,8 @@ class Finding:
     entity_type: str
     start: int
     end: int
+    detector: str = field(default="", compare=False)
+    """The detector row that found it (for metrics); not part of equality."""
 
 
 def find_pii(text: str, entity_types: frozenset[str] | None = None) -> list[Finding]:
@@ -84,7 +86,7 @@ def _scan(detector: Detector, text: str) -> Iterator[Finding]:
     while (match := pattern.search(text, position)) is not None:
         start, end = match.span("pii") if has_pii_group else match.span()
         if _is_confirmed(detector, text, start, end):
-            yield Finding(detector.entity_type, start, end)
+            yield Finding(detector.entity_type, start, end, detector.name)
             position = max(match.end(), match.start() + 1)
         else:
             # A rejected candidate may hide a valid one that starts inside it

@@ -20,6 +20,8 @@ from lineage_stream.contract import latest_schema
 from lineage_stream.errors import SinkUnavailable
 from lineage_stream.logs import kafka_logger
 from lineage_stream.failpoints import Failpoints
+from lineage_stream.governance.policy import load_policy
+from lineage_stream.governance.redactor import PolicyRedactor
 from lineage_stream.naming import AliasMap
 from lineage_stream.openlineage import DroppedFacet
 from lineage_stream.pipeline.chain import Stage
@@ -38,8 +40,18 @@ def wall_clock_us() -> int:
     return time.time_ns() // 1000
 
 
-def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None) -> list[Stage]:
-    return [DedupStage(dedup, wall_clock_us), NormalizeStage(aliases), RedactStage(), RollupStage()]
+def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None, redact: RedactStage | None = None) -> list[Stage]:
+    return [DedupStage(dedup, wall_clock_us), NormalizeStage(aliases), redact or RedactStage(), RollupStage()]
+
+
+def build_redact_stage(settings: WorkerSettings, metrics: WorkerMetrics) -> RedactStage:
+    """The redact stage under the configured policy and key, reporting to the redactions metric."""
+    redaction = settings.redaction
+    key = redaction.key()
+    policy = load_policy(redaction.policy_file)
+    if key is None and any(policy.action(t) == "pseudonymize" for t in policy.entity_types):
+        log.warning("redaction.pseudonym_key is not set: values the policy pseudonymizes are masked instead")
+    return RedactStage(PolicyRedactor(policy, key), on_redactions=metrics.count_redactions)
 
 
 def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metrics: bool = True,
@@ -74,6 +86,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes, clock_us=wall_clock_us,
                                          on_dropped_facet=count_dropped)
     decoders: dict[str, Decoder] = {kafka.avro_topic: avro, **{t: openlineage for t in kafka.openlineage_topics}}
+    redact = build_redact_stage(settings, metrics)
     _install_signal_handlers(stop)
     with ExitStack() as stack:
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
@@ -89,7 +102,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         worker = Worker(
-            source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases),
+            source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
                                           config={**kafka.client_config("producer"), **logger}), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,

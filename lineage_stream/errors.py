@@ -35,6 +35,11 @@ class RejectedRecord(LineageStreamError):
     stage = "unknown"
 
     def __init__(self, reason: str, *, stage: str | None = None) -> None:
+        # Reasons quote what they reject (a bad time, an identifier); they reach logs and dead-letter
+        # headers, so secrets and personal data in them are masked here, where every reason passes.
+        from lineage_stream.redaction import redact_text
+
+        reason = redact_text(reason)
         super().__init__(reason)
         self.reason = reason
         if stage is not None:

@@ -189,6 +189,20 @@ class Neo4jSettings(_Section):
         return self.password.get_secret_value()
 
 
+class RedactionSettings(_Section):
+    """What the redact stage applies, and the key behind pseudonyms, erasure and the suppression list."""
+
+    policy_file: Path | None = Field(None, description="YAML redaction policy; the shipped default when unset "
+                                     "(`lineage_stream/governance/redaction-policy.yaml`, docs/redaction.md)")
+    pseudonym_key: SecretStr | None = Field(None, description="key of the HMAC behind pseudonyms and erasure "
+                                            "hashes (secret; never stored). Unset: pseudonymize masks, erase refuses")
+    suppression_refresh_s: float = Field(60.0, gt=0, description="how often the worker re-reads the suppression "
+                                         "list (values erased with `lineage-stream erase`)")
+
+    def key(self) -> bytes | None:
+        return self.pseudonym_key.get_secret_value().encode("utf-8") if self.pseudonym_key else None
+
+
 class Settings(BaseSettings):
     """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
 
@@ -203,6 +217,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     registry: RegistrySettings = RegistrySettings()
     neo4j: Neo4jSettings = Neo4jSettings()
+    redaction: RedactionSettings = RedactionSettings()
     batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 # Ingestion latency runs from seconds (live) to days (replays); buckets cover both.
@@ -36,6 +38,17 @@ class WorkerMetrics:
         self.consumer_lag = Gauge("lineage_consumer_lag", "Records behind the high watermark", ["topic", "partition"], registry=r)
         self.last_commit = Gauge("lineage_last_commit_timestamp_seconds", "Unix time of the last committed batch", registry=r)
         self.sink_up = Gauge("lineage_sink_up", "1 while Neo4j accepts writes, 0 while it is unavailable", registry=r)
+        self._governance_metrics(r)
+
+    # --- governance: redaction and cardinality (labels are detector and action names, never data) ---
+    def _governance_metrics(self, r: CollectorRegistry) -> None:
+        self.redactions = Counter(
+            "lineage_redactions", "Secrets and personal data replaced before anything was stored",
+            ["detector", "action"], registry=r)
+
+    def count_redactions(self, counts: Mapping[tuple[str, str], int]) -> None:
+        for (detector, action), count in counts.items():
+            self.redactions.labels(detector, action).inc(count)
 
     def serve(self, host: str, port: int) -> None:
         """Serve ``/metrics`` over HTTP on ``host:port`` in a daemon thread."""

@@ -66,6 +66,8 @@ _BARE_DOMAIN_TLDS = (
     "com|org|net|edu|gov|mil|int|io|co|ai|app|dev|info|biz|me|us|uk|de|fr|es"
     "|it|nl|il|in|jp|cn|ru|br|au|ca|ch|se|no|fi|dk|pl|be|at|eu|ly|tv|site|online"
 )
+# A capitalized name word ("Jane", "O'Neil", "Smith-Jones"); two to four of them make a name.
+_NAME_WORD = r"[A-Z\u00c0-\u00d6\u00d8-\u00de](?:['\u2019][A-Z])?[a-z\u00df-\u00f6\u00f8-\u00ff'\u2019]{1,30}+(?:-[A-Z]?[a-z\u00df-\u00f6\u00f8-\u00ff]{1,30}+)?"
 _URL_TAIL = r"""[^\s<>"'`]{0,2047}[^\s<>"'`.,;:!?)]"""
 
 
@@ -75,8 +77,9 @@ def _context(keywords: str) -> re.Pattern[str]:
 
 DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
     # --- secrets inside connection strings / URIs -----------------------
+    # Azure storage URIs put the container where user info goes (abfss://container@account...).
     Detector("uri_userinfo", "CREDENTIALS_IN_URI", re.compile(
-        r"(?<=://)(?P<pii>[^\s/?#@,;:\[\]]{1,128}(?::[^\s/?#@,;]{0,256})?)@(?=[\w\[(])")),
+        r"(?<=://)(?<!abfss://)(?<!abfs://)(?<!wasbs://)(?<!wasb://)(?P<pii>[^\s/?#@,;:\[\]]{1,128}(?::[^\s/?#@,;]{0,256})?)@(?=[\w\[(])")),
     Detector("uri_extra_host_userinfo", "CREDENTIALS_IN_URI", re.compile(
         r"(?<=[\w\]],)(?P<pii>[^\s/?#@,;:]{1,128}:[^\s/?#@,;]{0,256})@(?=[\w\[])")),
     Detector("jdbc_oracle_user_password", "CREDENTIALS_IN_URI", re.compile(
@@ -98,7 +101,7 @@ DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
         r"(?im)^[ \t]{0,8}[up][ \t]?:[ \t]{0,3}(?P<pii>\S{1,256})")),
     # --- checksum- or structure-validated identifiers --------------------
     Detector("email_address", "EMAIL_ADDRESS", re.compile(
-        r"(?<![\w.+%-])[A-Za-z0-9][\w.%+-]{0,63}+@"
+        r"(?<![\w.+%-])(?<!://)[A-Za-z0-9][\w.%+-]{0,63}+@"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
         r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![\w-]|\.[A-Za-z0-9])")),
     Detector("iban", "IBAN_CODE", _iban_pattern(), v.is_iban),
@@ -182,6 +185,14 @@ DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
         context=_context("skype"), context_window=50),
     Detector("twitter_handle", "TWITTER_HANDLE", re.compile(
         r"(?<![\w@.])@\w{1,15}+(?![\w@]|\.[A-Za-z])"), v.is_twitter_handle),
+    # --- person names where the text says a person stands ---------------
+    Detector("person_before_email", "PERSON", re.compile(
+        rf"(?<![\w])(?P<pii>{_NAME_WORD}(?:[ \t]{{1,2}}{_NAME_WORD}){{1,3}})[ \t]{{0,2}}[<(][\w.%+\-]{{1,64}}@")),
+    Detector("person_in_role", "PERSON", re.compile(
+        rf"(?i:\b(?:owners?|owned[ \t]by|authors?|authored[ \t]by|written[ \t]by|maintainers?"
+        rf"|maintained[ \t]by|contact|created[ \t]by|assignee|reviewed[ \t]by|approved[ \t]by"
+        rf"|requested[ \t]by|on[ \t]behalf[ \t]of|steward))[ \t]{{0,3}}[:=\-]?[ \t]{{0,3}}"
+        rf"(?P<pii>{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{1,3}})(?![\w])")),
     # --- URLs (policy-dependent: lineage namespaces are URLs) ------------
     Detector("url_with_scheme", "URL", re.compile(
         rf"(?i)(?<![\w])(?:https?|ftps?)://{_URL_TAIL}"), v.has_plausible_host),

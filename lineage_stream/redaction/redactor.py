@@ -211,3 +211,9 @@ class _JsonRedactor:
 def _is_blank(value: object) -> bool:
     """Nothing to hide: keep ``None`` / ``""`` so absence stays visible."""
     return value is None or (isinstance(value, str) and not value)
+
+
+def merge_findings(selected: Sequence[Finding], candidates: Sequence[Finding]) -> list[Finding]:
+    """Findings of ``candidates`` added to ``selected`` by the rule of ``find_pii`` (the earlier wins an overlap
+    unless the later strictly contains it); both inputs sorted and non-overlapping."""
+    return _merge_by_specificity(selected, candidates)

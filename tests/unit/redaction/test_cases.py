@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
@@ -32,8 +33,12 @@ TIER_FLOORS: dict[str, tuple[float, float]] = {
     "extended": (0.95, 0.95),
     "policy-dependent": (0.85, 0.95),
 }
-# Needs NER, not patterns: scored (it lowers extended recall) but not built.
-ENTITY_TYPES_NOT_DETECTED = frozenset({"PERSON"})
+CORE_MAX_FALSE_POSITIVE_RATE = 0.03
+# Every labelled type has detectors. PERSON is found only where the text says a person stands
+# (role words such as "owner:", "Name <email>"); bare first names in prose need NER and are missed.
+ENTITY_TYPES_NOT_DETECTED: frozenset[str] = frozenset()
+DOC = Path(__file__).parents[3] / "docs" / "redaction.md"
+DOC_TABLE_START, DOC_TABLE_END = "<!-- pii-table: begin -->", "<!-- pii-table: end -->"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,10 @@ class Tally:
     @property
     def recall(self) -> float:
         return self.found / self.positives if self.positives else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return self.false_alarms / self.negatives if self.negatives else 0.0
 
     @property
     def precision(self) -> float:
@@ -98,14 +107,14 @@ def tally_by_type(outcomes: list[Outcome], tier: str) -> dict[str, Tally]:
 
 def format_metrics_table(outcomes: list[Outcome]) -> str:
     header = f"{'tier':<17}{'entity type':<26}{'pos':>5}{'TP':>5}{'neg':>5}{'FP':>5}"
-    lines = [header + f"{'recall':>8}{'precision':>11}", "-" * 82]
+    lines = [header + f"{'recall':>8}{'FPR':>7}{'precision':>11}", "-" * 89]
     for tier in sorted({o.case.tier for o in outcomes}):
         whole_tier = tally(o for o in outcomes if o.case.tier == tier)
         rows = [*tally_by_type(outcomes, tier).items(), ("(all)", whole_tier)]
         for entity_type, t in rows:
             lines.append(
                 f"{tier:<17}{entity_type:<26}{t.positives:>5}{t.found:>5}{t.negatives:>5}"
-                f"{t.false_alarms:>5}{t.recall:>8.3f}{t.precision:>11.3f}"
+                f"{t.false_alarms:>5}{t.recall:>8.3f}{t.false_positive_rate:>7.3f}{t.precision:>11.3f}"
             )
     failed = [o.case for o in outcomes if not o.passed]
     lines.append(f"failed cases ({len(failed)}):")
@@ -144,6 +153,14 @@ def test_core_tier_meets_recall_and_precision(outcomes: list[Outcome]) -> None:
     failures = describe_failures(outcomes, "core")
     assert core.recall >= CORE_MIN_RECALL, failures
     assert core.precision >= CORE_MIN_PRECISION, failures
+    assert core.false_positive_rate <= CORE_MAX_FALSE_POSITIVE_RATE, failures
+
+
+def test_docs_show_the_measured_table(outcomes: list[Outcome]) -> None:
+    """docs/redaction.md carries the table this suite measures; when detectors change, paste the new one."""
+    text = DOC.read_text(encoding="utf-8")
+    documented = text.split(DOC_TABLE_START, 1)[1].split(DOC_TABLE_END, 1)[0].strip().strip("`").strip()
+    assert documented == format_metrics_table(outcomes), "\n" + format_metrics_table(outcomes)
 
 
 def test_every_core_entity_type_meets_its_floor(outcomes: list[Outcome]) -> None:

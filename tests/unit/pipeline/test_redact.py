@@ -30,3 +30,25 @@ def test_large_facets_bypass_the_memo_but_are_still_redacted():
     big = json.dumps({"query": "x" * 20_000 + " contact: a@b.io"})
     out = RedactStage(max_cached_chars=1_000)(replace(run_event(), job=Job("ns", "job", {"sql": big})))
     assert "a@b.io" not in out.job.facets["sql"]
+
+
+def test_every_string_of_the_event_goes_through_the_policy():
+    from collections import Counter
+
+    from lineage_stream.governance.policy import load_policy
+    from lineage_stream.governance.redactor import PolicyRedactor
+    from lineage_stream.model import FieldLineage, InputField, ParentRun, SchemaField, Symlink, Transformation
+
+    mail = "x.leak@example.com"
+    source = dataset(f"in/{mail}", namespace=f"postgres://u:pw{mail}@db:5432", raw_namespace=f"postgresql://u:Pw1@db",
+                     raw_name=f"t_{mail}", fields=(SchemaField("email", "varchar", f"like {mail}"),),
+                     symlinks=(Symlink("hive://h", f"s_{mail}"),),
+                     column_lineage=(FieldLineage("email", (InputField("ns", f"n_{mail}", "f", (
+                         Transformation("DIRECT", None, f"copy of {mail}"),)),)),))
+    event = replace(run_event(inputs=(source,)), job=Job(f"ns_{mail}", f"job_{mail}", {}),
+                    run=Run("r", ParentRun("p", f"pns_{mail}", f"pjob_{mail}")))
+    seen: list[Counter] = []
+    out = RedactStage(PolicyRedactor(load_policy(), b"k"), on_redactions=lambda c: seen.append(Counter(c)))(event)
+    assert mail not in repr(out) and "Pw1" not in repr(out)
+    assert out.inputs[0].fields[0].name == "email"  # field names are kept by the default policy
+    assert sum(seen[0].values()) >= 11

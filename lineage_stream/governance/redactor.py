@@ -28,6 +28,8 @@ Tally = Counter[tuple[str, str]]
 SECRET = "<SECRET>"
 _KEEP, _DROP, _PERSON, _SCAN = range(4)
 _MAX_PATH_CACHE = 65_536
+_MAX_MEMO_ENTRIES = 50_000
+_MAX_MEMO_CHARS = 4_096
 
 
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -47,13 +49,30 @@ class PolicyRedactor:
         self._keep, self._drop = _compiled(policy.keep_paths), _compiled(policy.drop_paths)
         self._person = _compiled(policy.person_paths)
         self._paths: dict[str, int] = {}
+        self._texts: dict[tuple[str, bool], tuple[str, tuple[tuple[tuple[str, str], int], ...]]] = {}
 
     def with_suppression(self, suppression: Suppression) -> PolicyRedactor:
         return PolicyRedactor(self.policy, self._key, suppression)
 
     # --- strings ----------------------------------------------------------
     def text(self, text: str, tally: Tally, *, identifier: bool = False) -> str:
-        """``text`` with every finding of the policy's types (its identifier types when ``identifier``) replaced."""
+        """``text`` with every finding of the policy's types (its identifier types when ``identifier``) replaced.
+
+        Memoized by text: the same strings recur in every event (names, SQL, properties); a hit
+        reports its counts again."""
+        hit = self._texts.get((text, identifier))
+        if hit is None:
+            counts: Tally = Counter()
+            hit = (self._text(text, counts, identifier), tuple(counts.items()))
+            if len(text) <= _MAX_MEMO_CHARS:
+                if len(self._texts) >= _MAX_MEMO_ENTRIES:
+                    self._texts.clear()
+                self._texts[(text, identifier)] = hit
+        for key, count in hit[1]:
+            tally[key] += count
+        return hit[0]
+
+    def _text(self, text: str, tally: Tally, identifier: bool) -> str:
         types = self.policy.identifier_entity_types if identifier else self.policy.entity_types
         findings = find_pii(text, types) if types else []
         if self.suppression and self._key is not None:

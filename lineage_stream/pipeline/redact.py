@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from lineage_stream.governance.policy import load_policy
 from lineage_stream.governance.redactor import PolicyRedactor, Tally
@@ -29,6 +30,9 @@ from lineage_stream.model import (
     Transformation,
 )
 
+_SAME = object()
+"""A memo entry's result when redaction changed nothing: the caller keeps its own object."""
+Counts = tuple[tuple[tuple[str, str], int], ...]
 OnRedactions = Callable[[Mapping[tuple[str, str], int]], None]
 """Told, once per event that had any, the redactions made: (detector, action) -> count."""
 
@@ -49,8 +53,10 @@ class RedactStage:
         self._max_cached_chars = max_cached_chars
         self._on_redactions = on_redactions
         self._pending: Suppression | None = None
-        self._facets_memo: dict[tuple[str, str], tuple[str | None, tuple[tuple[tuple[str, str], int], ...]]] = {}
-        self._text_memo: dict[tuple[str, bool], tuple[str, tuple[tuple[tuple[str, str], int], ...]]] = {}
+        self._facets_memo: dict[Any, tuple[Any, Counts]] = {}
+        self._ids: dict[str, tuple[str, Counts]] = {}
+        self._fields_memo: dict[Any, tuple[Any, Counts]] = {}
+        self._lineage_memo: dict[Any, tuple[Any, Counts]] = {}
         self._keep_field_names = self._redactor.keeps("field.name")
 
     def set_suppression(self, suppression: Suppression) -> None:
@@ -61,89 +67,113 @@ class RedactStage:
         pending, self._pending = self._pending, None
         if pending is not None and pending != self._redactor.suppression:
             self._redactor = self._redactor.with_suppression(pending)
-            self._facets_memo.clear()
-            self._text_memo.clear()
+            for memo in (self._ids, self._facets_memo, self._fields_memo, self._lineage_memo):
+                memo.clear()
         tally: Tally = Counter()
         run = self._run(event.run, tally) if event.run else None
         job = self._job(event.job, tally) if event.job else None
-        out = replace(
-            event, run=run, job=job,
-            inputs=tuple(self._dataset(d, tally) for d in event.inputs),
-            outputs=tuple(self._dataset(d, tally) for d in event.outputs),
-            dataset=self._dataset(event.dataset, tally) if event.dataset else None,
-        )
+        inputs = tuple(self._dataset(d, tally) for d in event.inputs)
+        outputs = tuple(self._dataset(d, tally) for d in event.outputs)
+        dataset = self._dataset(event.dataset, tally) if event.dataset else None
+        unchanged = (run is event.run and job is event.job and dataset is event.dataset
+                     and all(a is b for a, b in zip(inputs, event.inputs))
+                     and all(a is b for a, b in zip(outputs, event.outputs)))
+        out = event if unchanged else replace(event, run=run, job=job, inputs=inputs, outputs=outputs, dataset=dataset)
         if tally and self._on_redactions is not None:
             self._on_redactions(tally)
         return out
 
-    # --- strings, memoized --------------------------------------------------
-    def _text(self, text: str | None, tally: Tally, *, identifier: bool = False) -> str | None:
-        if not text:
-            return text
-        hit = self._text_memo.get((text, identifier))
+    # --- memoized parts: the same names, facets and schemas recur in every event ---
+    def _memo(self, memo: dict[Any, tuple[Any, Counts]], key: Any, value: Any, compute: Callable[[Tally], Any],
+              tally: Tally, *, keep: bool = True) -> Any:
+        """``compute``'s result for ``value`` (memoized under ``key``); ``value`` itself when nothing changed."""
+        hit = memo.get(key)
         if hit is None:
             counts: Tally = Counter()
-            result = self._redactor.text(text, counts, identifier=identifier)
-            hit = (result, tuple(counts.items()))
-            if len(text) <= self._max_cached_chars:
-                if len(self._text_memo) >= self._cache_entries:
-                    self._text_memo.clear()
-                self._text_memo[(text, identifier)] = hit
-        for key, count in hit[1]:
-            tally[key] += count
-        return hit[0]
+            result = compute(counts)
+            hit = (_SAME if result == value else result, tuple(counts.items()))
+            if keep:
+                if len(memo) >= self._cache_entries:
+                    memo.clear()
+                memo[key] = hit
+        for counted, count in hit[1]:
+            tally[counted] += count
+        return value if hit[0] is _SAME else hit[0]
+
+    def _text(self, text: str | None, tally: Tally, *, identifier: bool = False) -> str | None:
+        return self._redactor.text(text, tally, identifier=identifier) if text else text
 
     def _id(self, text: str, tally: Tally) -> str:
-        return self._text(text, tally, identifier=True) or text
+        hit = self._ids.get(text)
+        if hit is not None and hit[0] is _SAME:
+            return text  # the common case: a clean name seen before
+        result: str = self._memo(self._ids, text, text, lambda c: self._redactor.text(text, c, identifier=True), tally)
+        return result
 
     def _facets(self, facets: FacetMap, tally: Tally) -> FacetMap:
         if not facets:
             return facets
         out: dict[str, str] = {}
+        changed = False
         for name, text in facets.items():
-            hit = self._facets_memo.get((name, text))
-            if hit is None:
-                counts: Tally = Counter()
-                hit = (self._redactor.facet(name, text, counts), tuple(counts.items()))
-                if len(text) <= self._max_cached_chars:
-                    if len(self._facets_memo) >= self._cache_entries:
-                        self._facets_memo.clear()
-                    self._facets_memo[(name, text)] = hit
-            for key, count in hit[1]:
-                tally[key] += count
-            if hit[0] is not None:
-                out[name] = hit[0]
-        return out
+            redacted = self._memo(self._facets_memo, (name, text), text, lambda c: self._redactor.facet(name, text, c),
+                                  tally, keep=len(text) <= self._max_cached_chars)
+            changed = changed or redacted is not text
+            if redacted is not None:
+                out[name] = redacted
+        return out if changed else facets
 
     # --- the event's parts ---------------------------------------------------
     def _run(self, run: Run, tally: Tally) -> Run:
         parent = run.parent
         if parent is not None:
-            parent = replace(parent, job_namespace=self._id(parent.job_namespace, tally),
-                             job_name=self._id(parent.job_name, tally))
-        return replace(run, parent=parent, facets=self._facets(run.facets, tally))
+            namespace, name = self._id(parent.job_namespace, tally), self._id(parent.job_name, tally)
+            if namespace is not parent.job_namespace or name is not parent.job_name:
+                parent = replace(parent, job_namespace=namespace, job_name=name)
+        facets = self._facets(run.facets, tally)
+        if parent is run.parent and facets is run.facets:
+            return run
+        return replace(run, parent=parent, facets=facets)
 
     def _job(self, job: Job, tally: Tally) -> Job:
-        return replace(job, namespace=self._id(job.namespace, tally), name=self._id(job.name, tally),
-                       facets=self._facets(job.facets, tally))
+        namespace, name = self._id(job.namespace, tally), self._id(job.name, tally)
+        facets = self._facets(job.facets, tally)
+        if namespace is job.namespace and name is job.name and facets is job.facets:
+            return job
+        return Job(namespace, name, facets)
 
     def _dataset(self, dataset: Dataset, tally: Tally) -> Dataset:
-        return replace(
-            dataset,
-            namespace=self._id(dataset.namespace, tally),
-            name=self._id(dataset.name, tally),
-            raw_namespace=self._text(dataset.raw_namespace, tally, identifier=True),
-            raw_name=self._text(dataset.raw_name, tally, identifier=True),
-            fields=tuple(self._field(f, tally) for f in dataset.fields) if dataset.fields is not None else None,
-            column_lineage=tuple(self._lineage(c, tally) for c in dataset.column_lineage),
-            symlinks=tuple(Symlink(self._id(s.namespace, tally), self._id(s.name, tally), s.type)
-                           for s in dataset.symlinks),
-            facets=self._facets(dataset.facets, tally),
-            io_facets=self._facets(dataset.io_facets, tally),
-        )
+        """The dataset redacted; the very same object when nothing in it changes (the common case)."""
+        parts: dict[str, Any] = {
+            "namespace": self._id(dataset.namespace, tally),
+            "name": self._id(dataset.name, tally),
+            "raw_namespace": self._id(dataset.raw_namespace, tally) if dataset.raw_namespace else dataset.raw_namespace,
+            "raw_name": self._id(dataset.raw_name, tally) if dataset.raw_name else dataset.raw_name,
+            "fields": self._memo(self._fields_memo, dataset.fields, dataset.fields, lambda c: self._schema(dataset.fields, c), tally)
+            if dataset.fields else dataset.fields,
+            "column_lineage": self._memo(self._lineage_memo, dataset.column_lineage, dataset.column_lineage,
+                                         lambda c: self._lineages(dataset.column_lineage, c), tally)
+            if dataset.column_lineage else dataset.column_lineage,
+            "symlinks": self._symlinks(dataset.symlinks, tally) if dataset.symlinks else dataset.symlinks,
+            "facets": self._facets(dataset.facets, tally),
+            "io_facets": self._facets(dataset.io_facets, tally),
+        }
+        if all(value is getattr(dataset, key) for key, value in parts.items()):
+            return dataset
+        return replace(dataset, **parts)
+
+    def _symlinks(self, symlinks: tuple[Symlink, ...], tally: Tally) -> tuple[Symlink, ...]:
+        redacted = tuple(Symlink(self._id(s.namespace, tally), self._id(s.name, tally), s.type) for s in symlinks)
+        return symlinks if redacted == symlinks else redacted
 
     def _field_name(self, name: str, tally: Tally) -> str:
         return name if self._keep_field_names else self._id(name, tally)
+
+    def _schema(self, fields: tuple[SchemaField, ...] | None, tally: Tally) -> tuple[SchemaField, ...]:
+        return tuple(self._field(f, tally) for f in fields or ())
+
+    def _lineages(self, lineages: tuple[FieldLineage, ...], tally: Tally) -> tuple[FieldLineage, ...]:
+        return tuple(self._lineage(c, tally) for c in lineages)
 
     def _field(self, field: SchemaField, tally: Tally) -> SchemaField:
         return SchemaField(self._field_name(field.name, tally), field.type, self._text(field.description, tally),

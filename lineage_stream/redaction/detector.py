@@ -23,3 +23,5 @@ class Detector:
     validator: Callable[[str], bool] | None = None
     context: re.Pattern[str] | None = None
     context_window: int = 0
+    needs: str = ""
+    """A quick pre-check: ``"digit"`` or ``"@"`` when no match can exist in a text without one (skips the scan)."""

@@ -79,11 +79,11 @@ DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
     # --- secrets inside connection strings / URIs -----------------------
     # Azure storage URIs put the container where user info goes (abfss://container@account...).
     Detector("uri_userinfo", "CREDENTIALS_IN_URI", re.compile(
-        r"(?<=://)(?<!abfss://)(?<!abfs://)(?<!wasbs://)(?<!wasb://)(?P<pii>[^\s/?#@,;:\[\]]{1,128}(?::[^\s/?#@,;]{0,256})?)@(?=[\w\[(])")),
+        r"(?<=://)(?<!abfss://)(?<!abfs://)(?<!wasbs://)(?<!wasb://)(?P<pii>[^\s/?#@,;:\[\]]{1,128}(?::[^\s/?#@,;]{0,256})?)@(?=[\w\[(])"), needs="@"),
     Detector("uri_extra_host_userinfo", "CREDENTIALS_IN_URI", re.compile(
-        r"(?<=[\w\]],)(?P<pii>[^\s/?#@,;:]{1,128}:[^\s/?#@,;]{0,256})@(?=[\w\[])")),
+        r"(?<=[\w\]],)(?P<pii>[^\s/?#@,;:]{1,128}:[^\s/?#@,;]{0,256})@(?=[\w\[])"), needs="@"),
     Detector("jdbc_oracle_user_password", "CREDENTIALS_IN_URI", re.compile(
-        r"(?i)\bjdbc:oracle:[a-z0-9]{1,16}:(?P<pii>[^\s/@:]{1,128}/[^\s@]{1,256})@")),
+        r"(?i)\bjdbc:oracle:[a-z0-9]{1,16}:(?P<pii>[^\s/@:]{1,128}/[^\s@]{1,256})@"), needs="@"),
     Detector("uri_credential_parameter", "CREDENTIALS_IN_URI", re.compile(
         rf"(?i)(?<=[?&;:,(/])(?:{_URI_SECRET_PARAMETERS})=(?P<pii>[^\s&;,)]{{1,256}})")),
     # --- free-text credentials ------------------------------------------
@@ -103,81 +103,81 @@ DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
     Detector("email_address", "EMAIL_ADDRESS", re.compile(
         r"(?<![\w.+%-])(?<!://)[A-Za-z0-9][\w.%+-]{0,63}+@"
         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
-        r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![\w-]|\.[A-Za-z0-9])")),
-    Detector("iban", "IBAN_CODE", _iban_pattern(), v.is_iban),
+        r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})(?![\w-]|\.[A-Za-z0-9])"), needs="@"),
+    Detector("iban", "IBAN_CODE", _iban_pattern(), v.is_iban, needs="digit"),
     Detector("credit_card", "CREDIT_CARD", re.compile(
         r"(?<![\w-])(?:\d{12,19}+"
         r"|\d{4}(?P<s1>[ -])\d{4}(?P=s1)\d{4}(?P=s1)\d{4}(?:(?P=s1)\d{1,3})?"
-        r"|\d{4}(?P<s2>[ -])\d{6}(?P=s2)\d{4,5})(?![\w-])"), v.is_credit_card),
+        r"|\d{4}(?P<s2>[ -])\d{6}(?P=s2)\d{4,5})(?![\w-])"), v.is_credit_card, needs="digit"),
     Detector("bitcoin_address", "CRYPTO", re.compile(
         r"(?<![\w])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}+|(?i:bc1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,71}+)"
-        r"(?![\w])"), v.is_bitcoin_address),
+        r"(?![\w])"), v.is_bitcoin_address, needs="digit"),
     Detector("ipv6_address", "IP_ADDRESS", re.compile(
         r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,45}+(?:\.\d{1,3}){0,3}+"
         r"(?:%[0-9A-Za-z._~\-]{1,32}+)?(?:/(?:12[0-8]|1[01]\d|[1-9]?\d)(?!\d))?"
         r"(?![\w:]|\.\d)"), v.is_ipv6),
     Detector("ipv4_address", "IP_ADDRESS", re.compile(
         rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?!\d)(?:/(?:3[0-2]|[12]?\d)(?!\d))?"),
-        v.is_ipv4),
+        v.is_ipv4, needs="digit"),
     Detector("mac_address", "MAC_ADDRESS", re.compile(
         r"(?<![\w:.\-])(?:[0-9A-Fa-f]{2}(?P<sep>[:\-])[0-9A-Fa-f]{2}(?:(?P=sep)[0-9A-Fa-f]{2}){4}"
         r"|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})(?![\w]|[:.\-][0-9A-Fa-f])"),
         v.is_mac_address),
     Detector("uk_driving_licence", "UK_DRIVING_LICENCE", re.compile(
         r"(?<![\w])[A-Z9]{5} ?\d{3} ?\d{3} ?[A-Z9]{2}\d[A-Z0-9]{2}(?: ?\d{2})?(?![\w])"),
-        v.is_uk_driving_licence),
+        v.is_uk_driving_licence, needs="digit"),
     Detector("uk_national_insurance_number", "UK_NINO", re.compile(
         r"(?i)(?<![\w])(?!BG|GB|NK|KN|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?"
-        r"(?:\d{2} ?\d{2} ?\d{2}|\d{3} \d{3}) ?[A-D](?![\w])")),
+        r"(?:\d{2} ?\d{2} ?\d{2}|\d{3} \d{3}) ?[A-D](?![\w])"), needs="digit"),
     # --- numbers that only mean something next to a keyword --------------
     Detector("us_passport", "US_PASSPORT", re.compile(
         rf"(?<![\w.\-])[A-Z]?\d{{8,9}}{_DIGITS_END}"),
-        context=_context("passport"), context_window=40),
+        context=_context("passport"), context_window=40, needs="digit"),
     Detector("us_driver_license", "US_DRIVER_LICENSE", re.compile(
         r"(?<![\w.\-])[A-Z]{0,2}\d{5,14}+[A-Z]{0,2}(?![\w])"),
-        context=_context(r"driver'?s?[ \-]?licen[cs]e|DL ?(?:no|number)"), context_window=40),
+        context=_context(r"driver'?s?[ \-]?licen[cs]e|DL ?(?:no|number)"), context_window=40, needs="digit"),
     Detector("us_bank_account_number", "US_BANK_NUMBER", re.compile(
         rf"(?<![\w.\-])\d{{8,17}}+{_DIGITS_END}"),
-        context=_context(r"bank|account|acct|checking|savings"), context_window=40),
+        context=_context(r"bank|account|acct|checking|savings"), context_window=40, needs="digit"),
     Detector("aba_routing_number", "ABA_ROUTING_NUMBER", re.compile(
         rf"(?<![\w.\-])(?:[0-36-8]\d{{8}}|[0-36-8]\d{{3}}-\d{{4}}-\d){_DIGITS_END}"),
-        v.is_aba_routing_number),
+        v.is_aba_routing_number, needs="digit"),
     Detector("us_social_security_number", "US_SSN", re.compile(
-        rf"(?<![\w.\-])\d{{3}}[-. ]?\d{{2}}[-. ]?\d{{4}}{_DIGITS_END}"), v.is_us_ssn),
+        rf"(?<![\w.\-])\d{{3}}[-. ]?\d{{2}}[-. ]?\d{{4}}{_DIGITS_END}"), v.is_us_ssn, needs="digit"),
     Detector("us_individual_taxpayer_id", "US_ITIN", re.compile(
         r"(?<![\w.\-])9\d{2}[-. ]?(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])[-. ]?\d{4}"
         rf"{_DIGITS_END}"),
-        v.has_consistent_separators),
+        v.has_consistent_separators, needs="digit"),
     Detector("uk_nhs_number", "UK_NHS", re.compile(
-        rf"(?<![\w.\-])\d{{3}}[ \-]?\d{{3}}[ \-]?\d{{4}}{_DIGITS_END}"), v.is_uk_nhs_number),
+        rf"(?<![\w.\-])\d{{3}}[ \-]?\d{{3}}[ \-]?\d{{4}}{_DIGITS_END}"), v.is_uk_nhs_number, needs="digit"),
     Detector("date_of_birth", "DATE_OF_BIRTH", re.compile(
         rf"(?i)(?<![\w/.\-])(?:on[ \t])?(?:{_DAY}[/.\-]{_DAY}[/.\-]{_YEAR}"
         rf"|{_YEAR}-(?:0?[1-9]|1[0-2])-{_DAY}"
         rf"|{_DAY}(?:st|nd|rd|th)?[ \-]{_MONTH}\.?[ \-,]{{1,2}}{_YEAR}"
         rf"|{_MONTH}\.? {_DAY}(?:st|nd|rd|th)?,? {_YEAR})(?![\w]|[/.\-]\d)"),
         v.is_plausible_numeric_date,
-        context=_context(r"born|birth|birthday|dob|d\.o\.b"), context_window=50),
+        context=_context(r"born|birth|birthday|dob|d\.o\.b"), context_window=50, needs="digit"),
     # --- telephone numbers: national shapes first, then the generic shapes
     Detector("ph_mobile_number", "PH_MOBILE_NUMBER", re.compile(
         rf"(?<![\w+.\-])(?:\+63[ \-]?|0[ \-]?)(?:\(9\d{{2}}\)|9\d{{2}})[ \-]?\d{{3}}[ \-]?\d{{4}}"
-        rf"{_DIGITS_END}")),
+        rf"{_DIGITS_END}"), needs="digit"),
     Detector("tr_phone_number", "TR_PHONE_NUMBER", re.compile(
         r"(?<![\w+.\-])(?:(?:\+90|0)[ .\-]?(?:\([2-5]\d{2}\)|[2-5]\d{2})[ .\-]?\d{3}[ .\-]?\d{2}"
         r"[ .\-]?\d{2}|[2-5]\d{2}(?P<sep>[ .\-]?)\d{3}(?P=sep)\d{2}(?P=sep)\d{2})"
-        rf"{_DIGITS_END}")),
+        rf"{_DIGITS_END}"), needs="digit"),
     Detector("international_phone_number", "PHONE_NUMBER", re.compile(
         rf"(?<![\w+.\-])\+\d{{1,3}}+(?:[ \t.\-]{{0,3}}+{_PHONE_CHUNK}){{1,7}}{_PHONE_EXTENSION}"
-        r"(?![\w:/])"), v.is_international_phone_number),
+        r"(?![\w:/])"), v.is_international_phone_number, needs="digit"),
     Detector("north_american_phone_number", "PHONE_NUMBER", re.compile(
         r"(?<![\w+.\-])(?:1[ .\-]?)?(?:\([2-9]\d{2}\)[ .\-]?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]\d{4}"
-        rf"{_PHONE_EXTENSION}(?![\w:/]|[.\-]\d)")),
+        rf"{_PHONE_EXTENSION}(?![\w:/]|[.\-]\d)"), needs="digit"),
     Detector("trunk_prefixed_phone_number", "PHONE_NUMBER", re.compile(
         r"(?<![\w+.\-])(?:\(0\d{1,4}+\)|0\d{1,4}+)(?:[ \t.\-]{1,3}+\d{1,8}+){1,4}"
-        rf"{_PHONE_EXTENSION}(?![\w:/])"), v.is_trunk_prefixed_phone_number),
+        rf"{_PHONE_EXTENSION}(?![\w:/])"), v.is_trunk_prefixed_phone_number, needs="digit"),
     Detector("chinese_mobile_number", "PHONE_NUMBER", re.compile(
-        r"(?<![\w+.\-])1[3-9]\d{9}(?![\w]|[.\-]?\d)")),
+        r"(?<![\w+.\-])1[3-9]\d{9}(?![\w]|[.\-]?\d)"), needs="digit"),
     Detector("uk_tax_reference_number", "UK_TAX_REFERENCE_NUMBER", re.compile(
-        r"(?<![\w])\d{2} ?[A-Z] ?\d{3} ?\d{2}(?![\w])")),
+        r"(?<![\w])\d{2} ?[A-Z] ?\d{3} ?\d{2}(?![\w])"), needs="digit"),
     # --- handles --------------------------------------------------------
     Detector("skype_username", "SKYPE_USERNAME", re.compile(
         r"(?<![\w.,@\-])(?=[A-Za-z][A-Za-z0-9]{0,30}[._,\-][A-Za-z0-9])"
@@ -187,7 +187,7 @@ DETECTORS: tuple[Detector, ...] = SECRET_DETECTORS + (
         r"(?<![\w@.])@\w{1,15}+(?![\w@]|\.[A-Za-z])"), v.is_twitter_handle),
     # --- person names where the text says a person stands ---------------
     Detector("person_before_email", "PERSON", re.compile(
-        rf"(?<![\w])(?P<pii>{_NAME_WORD}(?:[ \t]{{1,2}}{_NAME_WORD}){{1,3}})[ \t]{{0,2}}[<(][\w.%+\-]{{1,64}}@")),
+        rf"(?<![\w])(?P<pii>{_NAME_WORD}(?:[ \t]{{1,2}}{_NAME_WORD}){{1,3}})[ \t]{{0,2}}[<(][\w.%+\-]{{1,64}}@"), needs="@"),
     Detector("person_in_role", "PERSON", re.compile(
         rf"(?i:\b(?:owners?|owned[ \t]by|authors?|authored[ \t]by|written[ \t]by|maintainers?"
         rf"|maintained[ \t]by|contact|created[ \t]by|assignee|reviewed[ \t]by|approved[ \t]by"

@@ -25,6 +25,7 @@ TOO_DEEP = "<TOO_DEEP>"
 SECRET = "<SECRET>"
 # Keys longer than this are data, not field names; they never name a secret.
 _MAX_SECRET_KEY_LENGTH = 128
+_DIGIT = re.compile(r"\d")
 _KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
@@ -45,8 +46,9 @@ def find_pii(text: str, entity_types: frozenset[str] | None = None) -> list[Find
     """
     wanted = _checked_entity_types(entity_types)
     selected: list[Finding] = []
+    present = {"": True, "digit": _DIGIT.search(text) is not None, "@": "@" in text}
     for detector in DETECTORS:
-        if detector.entity_type in wanted:
+        if detector.entity_type in wanted and present[detector.needs]:
             selected = _merge_by_specificity(selected, list(_scan(detector, text)))
     return selected
 

@@ -10,14 +10,17 @@ import time
 from contextlib import ExitStack
 from types import FrameType
 
+import neo4j
+
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
+from lineage_stream.adapters.governance_store import GovernanceStore
 from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.backoff import Backoff
 from lineage_stream.contract import latest_schema
-from lineage_stream.errors import SinkUnavailable
+from lineage_stream.errors import ConfigError, LineageStreamError, SinkUnavailable
 from lineage_stream.logs import kafka_logger
 from lineage_stream.failpoints import Failpoints
 from lineage_stream.governance.policy import load_policy
@@ -92,6 +95,10 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
         if not _ensure_schema(sink, stop):
             return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+        governance = stack.enter_context(GovernanceStore(settings.neo4j))
+        done = threading.Event()
+        stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
+        _follow_suppression(governance, redact, settings.redaction.key(), settings.redaction.suppression_refresh_s, done)
         source = KafkaSource(
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
@@ -110,6 +117,35 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
+
+
+def _follow_suppression(store: GovernanceStore, redact: RedactStage, key: bytes | None, every_s: float,
+                        done: threading.Event) -> None:
+    """Load the suppression list before the first event, then re-read it every ``every_s`` in a thread
+    until ``done``.
+
+    Raises:
+        ConfigError: values are on the list but no pseudonym key is set, so they could not be recognized.
+    """
+    store.ensure_schema()
+
+    def load() -> None:
+        suppression = store.read_suppression()
+        if suppression and key is None:
+            raise ConfigError("the suppression list holds erased values but redaction.pseudonym_key is not set: "
+                              "set the key the values were erased with")
+        redact.set_suppression(suppression)
+
+    load()
+
+    def follow() -> None:
+        while not done.wait(every_s):
+            try:
+                load()
+            except (LineageStreamError, neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+                log.warning("cannot refresh the suppression list (%s); keeping the one loaded", error)
+
+    threading.Thread(target=follow, name="suppression-refresh", daemon=True).start()
 
 
 def _ensure_schema(sink: Neo4jSink, stop: threading.Event) -> bool:

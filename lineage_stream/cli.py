@@ -332,7 +332,22 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         docs = config_actions.add_parser("docs", help="the configuration reference, generated from the settings model")
         docs.add_argument("--output", "-o", metavar="FILE", help="write it here (docs/configuration.md)")
         config.set_defaults(handler=cmd_config)
+
+    _register_governance(commands, chosen)
     return parser
+
+
+# --- governance commands (erase, retention): lineage_stream/governance_cli.py ---------------------
+def _register_governance(commands: Any, chosen: str | None) -> None:
+    from lineage_stream import governance_cli
+
+    if chosen in governance_cli.COMMANDS:
+        _worker_extra()
+        governance_cli.register(commands, settings_of, _neo4j_flags)
+        return
+    for name, text in governance_cli.COMMANDS.items():
+        light = commands.add_parser(name, help=text, description=text)
+        light.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
 
 def _chosen(argv: Sequence[str] | None) -> str | None:

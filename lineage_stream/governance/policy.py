@@ -24,6 +24,8 @@ DEFAULT_POLICY_RESOURCE = "redaction-policy.yaml"
 PERSON = "PERSON"
 ERASED = "ERASED"
 """The tag of a value on the suppression list (an erased person's traces)."""
+PSEUDONYM = "PSEUDONYM"
+"""The tag of a pseudonymized value on the suppression list where no detector named its type."""
 
 
 @dataclass(frozen=True)

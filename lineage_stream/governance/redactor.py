@@ -7,7 +7,8 @@ the redactions metric. Replacements:
 - ``mask``: ``<ENTITY_TYPE>``;
 - ``pseudonymize``: ``<ENTITY_TYPE:16 hex>``, the keyed HMAC of the value (masks when no key is set);
 - ``drop``: the whole string becomes ``<ENTITY_TYPE>``;
-- a value on the suppression list: ``<ERASED>``, whatever the policy says for its type.
+- a value on the suppression list: ``<ERASED>`` (or its pseudonym, when it was erased by pseudonym),
+  whatever the policy says for its type.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections import Counter
 from fnmatch import translate
 from typing import Any
 
-from lineage_stream.governance.policy import ERASED, PERSON, RedactionPolicy
-from lineage_stream.governance.suppression import Suppression, keyed_hash
+from lineage_stream.governance.policy import ERASED, PERSON, PSEUDONYM, RedactionPolicy
+from lineage_stream.governance.suppression import Suppression, pseudonym
 from lineage_stream.redaction.redactor import MAX_JSON_DEPTH, TOO_DEEP, Finding, find_pii, merge_findings, names_secret
 
 Tally = Counter[tuple[str, str]]
@@ -76,7 +77,8 @@ class PolicyRedactor:
         types = self.policy.identifier_entity_types if identifier else self.policy.entity_types
         findings = find_pii(text, types) if types else []
         if self.suppression and self._key is not None:
-            erased = [Finding(ERASED, a, b, "suppression") for a, b in self.suppression.spans(self._key, text)]
+            erased = [Finding(ERASED if mode == "erase" else PSEUDONYM, a, b, "suppression")
+                      for a, b, mode in self.suppression.spans(self._key, text)]
             findings = merge_findings(erased, findings) if erased else findings
         if not findings:
             return text
@@ -101,13 +103,14 @@ class PolicyRedactor:
 
     def _replacement(self, finding: Finding, value: str, identifier: bool) -> tuple[str, str]:
         key = self._key
-        if finding.entity_type == ERASED or (key is not None and self.suppression.matches(key, value)):
+        listed = self.suppression.mode(key, value) if key is not None else None
+        if finding.entity_type == ERASED or listed == "erase":
             return f"<{ERASED}>", "erase"
-        action = self.policy.action(finding.entity_type)
+        action = "pseudonymize" if listed == "pseudonymize" else self.policy.action(finding.entity_type)
         if identifier and action == "drop":
             action = "pseudonymize"  # an identifier cannot be dropped; it must stay distinct
         if action == "pseudonymize" and key is not None:
-            return f"<{finding.entity_type}:{keyed_hash(key, value)[:16]}>", "pseudonymize"
+            return f"<{finding.entity_type}:{pseudonym(key, value)}>", "pseudonymize"
         if action == "pseudonymize":
             action = "mask"
         return f"<{finding.entity_type}>", action

@@ -25,9 +25,18 @@ def normalized(value: str) -> str:
     return _SPACES.sub(" ", value.strip()).lower()
 
 
-def keyed_hash(key: bytes, value: str) -> str:
-    """HMAC-SHA256 of the normalized value, hex; the same value always gives the same hash under one key."""
-    return hmac.new(key, normalized(value).encode("utf-8"), hashlib.sha256).hexdigest()
+def keyed_hash(key: bytes, value: str, purpose: str = "suppression") -> str:
+    """HMAC-SHA256 of the normalized value, hex; the same value always gives the same hash under one key.
+
+    ``purpose`` separates domains: a pseudonym (``"pseudonym"``) and a suppression-list hash of the same
+    value share no digits, so the list cannot be matched against the pseudonyms in the graph."""
+    message = f"{purpose}\x00{normalized(value)}".encode("utf-8")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    """The 16 hex digits of the value's pseudonym (``<EMAIL_ADDRESS:...>``)."""
+    return keyed_hash(key, value, "pseudonym")[:16]
 
 
 def word_count(value: str) -> int:
@@ -36,31 +45,42 @@ def word_count(value: str) -> int:
 
 @dataclass(frozen=True)
 class Suppression:
-    """The keyed hashes of erased values, and the word counts to look for."""
+    """The keyed hashes of erased values (``<ERASED>`` wherever they appear) and of pseudonymized ones
+    (their pseudonym wherever they appear), and the word counts to look for."""
 
     hashes: frozenset[str] = frozenset()
+    pseudonymized: frozenset[str] = frozenset()
     word_counts: frozenset[int] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.hashes)
+        return bool(self.hashes or self.pseudonymized)
 
-    def matches(self, key: bytes, value: str) -> bool:
-        return bool(self.hashes) and keyed_hash(key, value) in self.hashes
+    def mode(self, key: bytes, value: str) -> str | None:
+        """``"erase"``, ``"pseudonymize"``, or None when the value is not on the list."""
+        if not self:
+            return None
+        digest = keyed_hash(key, value)
+        if digest in self.hashes:
+            return "erase"
+        return "pseudonymize" if digest in self.pseudonymized else None
 
-    def spans(self, key: bytes, text: str) -> list[tuple[int, int]]:
-        """Non-overlapping spans of ``text`` whose words hash to an erased value, longest first at each word."""
-        if not self.hashes:
+    def spans(self, key: bytes, text: str) -> list[tuple[int, int, str]]:
+        """Non-overlapping ``(start, end, mode)`` of the runs of words in ``text`` that are on the list,
+        the longest run first at each word."""
+        if not self:
             return []
         words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-        found: list[tuple[int, int]] = []
+        found: list[tuple[int, int, str]] = []
         index = 0
+        counts = sorted(self.word_counts, reverse=True)
         while index < len(words):
-            for count in sorted(self.word_counts, reverse=True):
+            for count in counts:
                 if index + count > len(words):
                     continue
                 start, end = words[index][0], words[index + count - 1][1]
-                if keyed_hash(key, text[start:end]) in self.hashes:
-                    found.append((start, end))
+                mode = self.mode(key, text[start:end])
+                if mode is not None:
+                    found.append((start, end, mode))
                     index += count
                     break
             else:

@@ -123,7 +123,16 @@ def _hits(text: str) -> dict[str, str]:
     return {name: value for name, value in PLANTED.items() if value.lower() in lowered}
 
 
-def test_planted_secrets_and_personal_data_reach_no_place_users_read(services, graph, unique, caplog):
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+def test_planted_secrets_and_personal_data_reach_no_place_users_read(services, graph, unique):
     settings = settings_for(services, unique, LINEAGE_REDACTION__PSEUDONYM_KEY=f"leak-test-{unique}")
     producer = Producer({"bootstrap.servers": services.kafka_bootstrap})
     topic = settings.kafka.openlineage_topics[0]
@@ -133,13 +142,23 @@ def test_planted_secrets_and_personal_data_reach_no_place_users_read(services, g
     assert producer.flush(30) == 0
 
     metrics = WorkerMetrics()
-    with caplog.at_level(logging.DEBUG):
+    lines = _Lines()
+    loggers = [logging.getLogger(name) for name in ("", "lineage_stream", "neo4j", "confluent_kafka")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:  # every logger the worker writes to, whatever the logging set-up did before
+        logger.addHandler(lines)
+        logger.setLevel(logging.DEBUG)
+    try:
         totals = run_worker(settings, until_idle=True, serve_metrics=False, metrics=metrics)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.removeHandler(lines)
+            logger.setLevel(level)
     assert totals["written"] == 1 and totals["rejected"] == 1, totals
 
     export = _graph_export(graph)
     exposition = generate_latest(metrics.registry).decode()
-    log_text = "\n".join(r.getMessage() for r in caplog.records)
+    log_text = "\n".join(dict.fromkeys(lines.lines))
     consumer = Consumer({"bootstrap.servers": services.kafka_bootstrap, "group.id": f"leak-reader-{unique}",
                          "auto.offset.reset": "earliest"})
     consumer.subscribe([settings.kafka.dlq_topic])

@@ -9,7 +9,7 @@ import yaml
 from lineage_stream.errors import ConfigError
 from lineage_stream.governance.policy import default_policy_text, load_policy, parse_policy
 from lineage_stream.governance.redactor import PolicyRedactor
-from lineage_stream.governance.suppression import Suppression, keyed_hash, word_count
+from lineage_stream.governance.suppression import Suppression, keyed_hash, pseudonym, word_count
 
 KEY = b"test-key"
 
@@ -54,10 +54,10 @@ def test_actions_mask_pseudonymize_and_drop():
     policy = _policy(actions={"default": "mask", "by_type": {"EMAIL_ADDRESS": "pseudonymize", "US_SSN": "drop"}})
     redactor, tally = PolicyRedactor(policy, KEY), Counter()
     out = redactor.text("mail a.b@example.com, ip 10.1.2.3", tally)
-    pseudonym = f"<EMAIL_ADDRESS:{keyed_hash(KEY, 'a.b@example.com')[:16]}>"
-    assert out == f"mail {pseudonym}, ip <IP_ADDRESS>"
-    assert redactor.text("mail A.B@example.com", Counter()) == f"mail {pseudonym}"  # the same value joins
-    assert PolicyRedactor(policy, b"other").text("a.b@example.com", Counter()) != pseudonym  # keyed
+    expected = f"<EMAIL_ADDRESS:{pseudonym(KEY, 'a.b@example.com')}>"
+    assert out == f"mail {expected}, ip <IP_ADDRESS>"
+    assert redactor.text("mail A.B@example.com", Counter()) == f"mail {expected}"  # the same value joins
+    assert PolicyRedactor(policy, b"other").text("a.b@example.com", Counter()) != expected  # keyed
     assert redactor.text("ssn 536-22-8726 of the row", tally) == "<US_SSN>"
     assert tally == Counter({("email_address", "pseudonymize"): 1, ("ipv4_address", "mask"): 1,
                              ("us_social_security_number", "drop"): 1})
@@ -87,8 +87,8 @@ def test_facet_paths_keep_drop_person_and_secret_keys():
 
 def test_suppression_erases_values_by_keyed_hash_only():
     erased = ["Jane Doe", "jane.doe@example.com"]
-    suppression = Suppression(frozenset(keyed_hash(KEY, v) for v in erased),
-                              frozenset(word_count(v) for v in erased))
+    suppression = Suppression(hashes=frozenset(keyed_hash(KEY, v) for v in erased),
+                              word_counts=frozenset(word_count(v) for v in erased))
     redactor, tally = PolicyRedactor(load_policy(), KEY, suppression), Counter()
     out = redactor.text("owner Jane  DOE, mail jane.doe@example.com; Jane Smith", tally)
     assert out == "owner <ERASED>, mail <ERASED>; Jane Smith"
@@ -96,3 +96,11 @@ def test_suppression_erases_values_by_keyed_hash_only():
     assert "Jane" not in repr(suppression)
     with pytest.raises(ValueError):
         PolicyRedactor(load_policy(), None, suppression)
+
+
+def test_a_value_pseudonymized_by_erasure_keeps_one_pseudonym_everywhere():
+    suppression = Suppression(pseudonymized=frozenset({keyed_hash(KEY, "Jane Doe")}), word_counts=frozenset({2}))
+    redactor = PolicyRedactor(load_policy(), KEY, suppression)
+    alias = pseudonym(KEY, "Jane Doe")
+    assert redactor.text("met Jane Doe today", Counter()) == f"met <PSEUDONYM:{alias}> today"
+    assert redactor.text("owner: Jane Doe", Counter()) == f"owner: <PSEUDONYM:{alias}>"

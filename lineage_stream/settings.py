@@ -203,6 +203,23 @@ class RedactionSettings(_Section):
         return self.pseudonym_key.get_secret_value().encode("utf-8") if self.pseudonym_key else None
 
 
+class RetentionSettings(_Section):
+    """`lineage-stream retention run`: how long runs stay in detail before they fold into per-job buckets."""
+
+    keep_days: float | None = Field(30.0, gt=0, description="runs last seen within this many days stay in "
+                                    "detail; unset: no window")
+    keep_last: int | None = Field(100, ge=0, description="the latest N runs of each job stay in detail; "
+                                  "unset: no count (a run stays when either keeps it)")
+    bucket: Literal["hour", "day"] = Field("day", description="width of the per-job time buckets runs fold into")
+
+    def rule(self) -> Any:
+        from lineage_stream.governance.retention import RetentionRule
+
+        width = 3_600_000_000 if self.bucket == "hour" else 86_400_000_000
+        window = int(self.keep_days * 86_400_000_000) if self.keep_days is not None else None
+        return RetentionRule(window, self.keep_last, width)
+
+
 class Settings(BaseSettings):
     """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
 
@@ -218,6 +235,7 @@ class Settings(BaseSettings):
     registry: RegistrySettings = RegistrySettings()
     neo4j: Neo4jSettings = Neo4jSettings()
     redaction: RedactionSettings = RedactionSettings()
+    retention: RetentionSettings = RetentionSettings()
     batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")

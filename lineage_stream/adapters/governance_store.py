@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import neo4j
 
 from lineage_stream.adapters.neo4j_sink import open_driver
 from lineage_stream.governance.erasure import ErasureRequest, rewrite_value
+from lineage_stream.governance.retention import RetentionRule, RunSummary, bucket_start, expiring, fold
 from lineage_stream.governance.suppression import Suppression
 from lineage_stream.settings import Neo4jSettings
 
@@ -68,7 +69,7 @@ class GovernanceStore:
         self._database = settings.database
         self._driver = open_driver(settings)
 
-    def __enter__(self) -> GovernanceStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -121,3 +122,142 @@ class GovernanceStore:
 
     def audit_records(self) -> list[dict[str, Any]]:
         return [dict(r["a"]) for r in self._run("MATCH (a:ErasureAudit) RETURN a ORDER BY a.at_us")]
+
+
+# --- run retention ----------------------------------------------------------------------------
+RETENTION_SCHEMA = (
+    "CREATE CONSTRAINT run_bucket_identity IF NOT EXISTS FOR (b:RunBucket) "
+    "REQUIRE (b.job_namespace, b.job_name, b.start_us) IS UNIQUE",
+)
+
+JOBS_WITH_RUNS = """
+MATCH (j:Job) WHERE EXISTS { (j)-[:HAS_RUN]->(:Run) }
+RETURN j.namespace AS namespace, j.name AS name
+"""
+
+# Finished runs of one job that belong to it alone (a run ID reused by two jobs is left in detail).
+FINISHED_RUNS = """
+MATCH (:Job {namespace: $namespace, name: $name})-[:HAS_RUN]->(r:Run)
+WHERE r.state_rank >= 3 AND COUNT { ()-[:HAS_RUN]->(r) } = 1
+RETURN r.run_id AS run_id, r.state AS state, r.last_seen_us AS seen, r.started_at_us AS started,
+       r.ended_at_us AS ended
+"""
+
+# Inside the fold's transaction: lock the runs (a worker writing one of them waits or retries),
+# read them again with the datasets they touched.
+LOCK_AND_READ_RUNS = """
+UNWIND $ids AS id
+MATCH (:Job {namespace: $namespace, name: $name})-[:HAS_RUN]->(r:Run {run_id: id})
+WHERE r.state_rank >= 3
+SET r.retention_lock = true
+RETURN r.run_id AS run_id, r.state AS state, r.last_seen_us AS seen, r.started_at_us AS started,
+       r.ended_at_us AS ended,
+       COLLECT { MATCH (d:Dataset)-[:READ_BY]->(r) RETURN d.namespace + '|' + d.name } AS reads,
+       COLLECT { MATCH (r)-[:WROTE]->(d:Dataset) RETURN d.namespace + '|' + d.name } AS writes
+"""
+
+LOCK_BUCKET = """
+MATCH (j:Job {namespace: $namespace, name: $name})
+MERGE (b:RunBucket {job_namespace: $namespace, job_name: $name, start_us: $start})
+  ON CREATE SET b.runs = 0
+MERGE (j)-[:HAS_RUN_BUCKET]->(b)
+SET b.retention_lock = true
+RETURN properties(b) AS p
+"""
+
+WRITE_BUCKET = """
+MATCH (b:RunBucket {job_namespace: $namespace, job_name: $name, start_us: $start})
+SET b += $props
+REMOVE b.retention_lock
+"""
+
+DELETE_RUNS = "UNWIND $ids AS id MATCH (r:Run {run_id: id}) DETACH DELETE r"
+
+# Per job: runs, failures and datasets touched, counting detailed runs and folded buckets alike.
+JOB_TOTALS = """
+MATCH (j:Job)
+CALL (j) {
+  OPTIONAL MATCH (j)-[:HAS_RUN]->(r:Run)
+  RETURN count(r) AS detail, sum(CASE WHEN r.state = 'FAIL' THEN 1 ELSE 0 END) AS detail_failed
+}
+CALL (j) {
+  OPTIONAL MATCH (j)-[:HAS_RUN_BUCKET]->(b:RunBucket)
+  RETURN coalesce(sum(b.runs), 0) AS folded, coalesce(sum(b.failed), 0) AS folded_failed,
+         collect(b.datasets_read) + collect(b.datasets_written) AS folded_lists
+}
+RETURN j.namespace AS namespace, j.name AS name, detail + folded AS runs, detail_failed + folded_failed AS failed,
+       COLLECT { MATCH (j)-[:HAS_RUN]->(:Run)-[:WROTE]->(d:Dataset) RETURN d.namespace + '|' + d.name } AS wrote,
+       COLLECT { MATCH (j)-[:HAS_RUN]->(:Run)<-[:READ_BY]-(d:Dataset) RETURN d.namespace + '|' + d.name } AS read,
+       folded_lists
+"""
+
+
+@dataclass(frozen=True)
+class JobTotals:
+    runs: int
+    failed: int
+    datasets_touched: int
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    jobs: int
+    runs_folded: int
+    buckets: int
+    dry_run: bool
+
+
+class RetentionStore(GovernanceStore):
+    """Folds expired runs into per-job buckets, one job's chunk of runs per transaction."""
+
+    def ensure_schema(self) -> None:
+        super().ensure_schema()
+        for statement in RETENTION_SCHEMA:
+            self._run(statement)
+
+    def totals(self) -> dict[tuple[str, str], JobTotals]:
+        out = {}
+        for r in self._run(JOB_TOTALS):
+            touched = set(r["wrote"]) | set(r["read"]) | {d for names in r["folded_lists"] for d in names or ()}
+            out[(r["namespace"], r["name"])] = JobTotals(int(r["runs"]), int(r["failed"]), len(touched))
+        return out
+
+    def run_retention(self, rule: RetentionRule, *, now_us: int, dry_run: bool = False,
+                      chunk: int = 500) -> RetentionReport:
+        jobs = runs_folded = 0
+        buckets: set[tuple[str, str, int]] = set()
+        for job in self._run(JOBS_WITH_RUNS):
+            namespace, name = job["namespace"], job["name"]
+            finished = [RunSummary(r["run_id"], r["state"], int(r["seen"]), r["started"], r["ended"])
+                        for r in self._run(FINISHED_RUNS, namespace=namespace, name=name) if r["seen"] is not None]
+            expired = expiring(finished, rule, now_us)
+            jobs += 1
+            for start in range(0, len(expired), chunk):
+                ids = [r.run_id for r in expired[start:start + chunk]]
+                if dry_run:
+                    runs_folded += len(ids)
+                    buckets.update((namespace, name, bucket_start(r.seen_us, rule.bucket_us))
+                                   for r in expired[start:start + chunk])
+                    continue
+                with self._driver.session(database=self._database) as session:
+                    touched = session.execute_write(_fold_chunk, namespace, name, ids, rule.bucket_us)
+                runs_folded += touched[0]
+                buckets.update((namespace, name, b) for b in touched[1])
+        return RetentionReport(jobs, runs_folded, len(buckets), dry_run)
+
+
+def _fold_chunk(tx: neo4j.ManagedTransaction, namespace: str, name: str, ids: list[str],
+                width_us: int) -> tuple[int, list[int]]:
+    """One transaction: lock and read the runs, add them to their buckets, delete them."""
+    rows = list(tx.run(LOCK_AND_READ_RUNS, ids=ids, namespace=namespace, name=name))
+    runs = [RunSummary(r["run_id"], r["state"], int(r["seen"]), r["started"], r["ended"],
+                       tuple(r["reads"]), tuple(r["writes"])) for r in rows]
+    by_bucket: dict[int, list[RunSummary]] = {}
+    for run in runs:
+        by_bucket.setdefault(bucket_start(run.seen_us, width_us), []).append(run)
+    for start, members in sorted(by_bucket.items()):
+        existing = tx.run(LOCK_BUCKET, namespace=namespace, name=name, start=start).single()
+        props = fold(existing["p"] if existing else None, members, start, width_us)
+        tx.run(WRITE_BUCKET, namespace=namespace, name=name, start=start, props=props).consume()
+    tx.run(DELETE_RUNS, ids=[r.run_id for r in runs]).consume()
+    return len(runs), sorted(by_bucket)

@@ -23,6 +23,7 @@ from lineage_stream.contract import latest_schema
 from lineage_stream.errors import ConfigError, LineageStreamError, SinkUnavailable
 from lineage_stream.logs import kafka_logger
 from lineage_stream.failpoints import Failpoints
+from lineage_stream.governance.cardinality import NamespaceBudget, Sampler, SamplingRule
 from lineage_stream.governance.policy import load_policy
 from lineage_stream.governance.redactor import PolicyRedactor
 from lineage_stream.naming import AliasMap
@@ -32,7 +33,7 @@ from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.dedup import DedupStage, Deduplicator
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
-from lineage_stream.pipeline.rollup import RollupStage
+from lineage_stream.pipeline.rollup import DEFAULT_RULES, PartitionRules, RollupStage
 from lineage_stream.settings import WorkerSettings
 from lineage_stream.worker import Decoder, Worker
 
@@ -43,8 +44,26 @@ def wall_clock_us() -> int:
     return time.time_ns() // 1000
 
 
-def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None, redact: RedactStage | None = None) -> list[Stage]:
-    return [DedupStage(dedup, wall_clock_us), NormalizeStage(aliases), redact or RedactStage(), RollupStage()]
+def build_stages(dedup: Deduplicator, aliases: AliasMap | None = None, redact: RedactStage | None = None,
+                 rollup: RollupStage | None = None) -> list[Stage]:
+    return [DedupStage(dedup, wall_clock_us), NormalizeStage(aliases), redact or RedactStage(), rollup or RollupStage()]
+
+
+def build_rollup_stage(settings: WorkerSettings, metrics: WorkerMetrics) -> RollupStage:
+    """The rollup stage under the cardinality settings: partition rules, run sampling, namespace budget."""
+    cardinality = settings.cardinality
+
+    def over_budget(namespace: str, budget: int) -> None:
+        metrics.namespaces_over_budget.inc()
+        log.warning("namespace %s has more than %s distinct datasets: check its partition folding "
+                    "(cardinality.partition_segments) or raise cardinality.namespace_dataset_budget", namespace, budget)
+
+    budget = cardinality.namespace_dataset_budget
+    return RollupStage(
+        PartitionRules(cardinality.partition_segments) if cardinality.partition_segments is not None else DEFAULT_RULES,
+        sampler=Sampler([SamplingRule(s.job, s.rate) for s in cardinality.sampling]),
+        budget=NamespaceBudget(budget) if budget is not None else None,
+        on_over_budget=over_budget, on_sampled_out=metrics.runs_sampled_out.inc)
 
 
 def build_redact_stage(settings: WorkerSettings, metrics: WorkerMetrics) -> RedactStage:
@@ -89,7 +108,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     openlineage = OpenLineageJsonDecoder(max_bytes=settings.max_message_bytes, clock_us=wall_clock_us,
                                          on_dropped_facet=count_dropped)
     decoders: dict[str, Decoder] = {kafka.avro_topic: avro, **{t: openlineage for t in kafka.openlineage_topics}}
-    redact = build_redact_stage(settings, metrics)
+    redact, rollup = build_redact_stage(settings, metrics), build_rollup_stage(settings, metrics)
     _install_signal_handlers(stop)
     with ExitStack() as stack:
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
@@ -109,7 +128,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         worker = Worker(
-            source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact),
+            source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact, rollup),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
                                           config={**kafka.client_config("producer"), **logger}), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,

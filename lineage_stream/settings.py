@@ -220,6 +220,36 @@ class RetentionSettings(_Section):
         return RetentionRule(window, self.keep_last, width)
 
 
+class SamplingSetting(_Section):
+    job: str = Field(min_length=1, description="shell pattern over `namespace/name` of the job")
+    rate: float = Field(ge=0.0, le=1.0, description="share of runs kept in detail")
+
+
+class CardinalitySettings(_Section):
+    """Sampling of run detail, the dataset budget per namespace, and the partition-folding rules."""
+
+    sampling: tuple[SamplingSetting, ...] = Field((), description="run-detail sampling of high-volume jobs, "
+                                                  'e.g. `[{"job": "streaming/*", "rate": 0.01}]`; the first '
+                                                  "matching rule applies; job- and dataset-level lineage stays complete")
+    namespace_dataset_budget: int | None = Field(100_000, ge=1, description="distinct datasets a namespace may "
+                                                 "have before a warning and `lineage_namespaces_over_budget`; unset: none")
+    partition_segments: tuple[str, ...] | None = Field(None, description="regexes, each matching one whole path "
+                                                       "segment that is a partition (folded into its table); unset: "
+                                                       "Hive `key=value`, `YYYY-MM-DD[Thh]`, `YYYY/MM/DD[/hh]`")
+
+    @field_validator("partition_segments")
+    @classmethod
+    def _regexes(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        import re
+
+        for pattern in value or ():
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"partition segment pattern {pattern!r}: {error}") from None
+        return value
+
+
 class Settings(BaseSettings):
     """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
 
@@ -236,6 +266,7 @@ class Settings(BaseSettings):
     neo4j: Neo4jSettings = Neo4jSettings()
     redaction: RedactionSettings = RedactionSettings()
     retention: RetentionSettings = RetentionSettings()
+    cardinality: CardinalitySettings = CardinalitySettings()
     batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")

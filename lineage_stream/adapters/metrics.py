@@ -46,6 +46,13 @@ class WorkerMetrics:
             "lineage_redactions", "Secrets and personal data replaced before anything was stored",
             ["detector", "action"], registry=r)
 
+        self.namespaces_over_budget = Counter(
+            "lineage_namespaces_over_budget", "Namespaces whose distinct datasets went over the budget "
+            "(cardinality.namespace_dataset_budget), counted once per worker", registry=r)
+        self.runs_sampled_out = Counter(
+            "lineage_runs_sampled_out", "Run events whose run detail the sampling rules left out "
+            "(job- and dataset-level lineage kept)", registry=r)
+
     def count_redactions(self, counts: Mapping[tuple[str, str], int]) -> None:
         for (detector, action), count in counts.items():
             self.redactions.labels(detector, action).inc(count)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable, Sequence
 
+from lineage_stream.governance.cardinality import NamespaceBudget, Sampler, keeps_run
 from lineage_stream.model import Dataset, FieldLineage, InputField, LineageEvent, Symlink
 
 _PARTITION_SEGMENT = re.compile(
@@ -23,38 +24,49 @@ _PARTITION_SEGMENT = re.compile(
 _DATE_PATH = re.compile(r"^\d{4}(?:/\d{2}){1,3}$")
 
 
-@lru_cache(maxsize=65_536)
-def split_partition(name: str) -> tuple[str, str | None]:
-    """``(parent name, partition path)``; the partition is None when the name has no partition suffix.
+class PartitionRules:
+    """Which trailing path segments are partitions. The default is the rule above; a deployment can
+    give its own segment patterns (``rollup.partition_segments``), each a regex for one whole segment."""
 
-    Memoized: the same few thousand names recur in every batch, and the answer depends only on the name.
-    """
-    stripped = name.rstrip("/")
-    segments = stripped.split("/")
-    cut = len(segments)
-    while cut > 1 and _is_partition(segments[cut - 1]):
-        cut -= 1
-    if cut == len(segments):
-        return name, None
-    tail = "/".join(segments[cut:])
-    # Bare numbers fold only as a complete date path (2024/05/01), never a lone "/07" suffix.
-    if all(s.isdigit() for s in segments[cut:]) and not _DATE_PATH.match(tail):
-        return name, None
-    parent = "/".join(segments[:cut])
-    if not parent or parent.endswith(":"):
-        return name, None
-    return parent, tail
+    def __init__(self, segment_patterns: Sequence[str] | None = None) -> None:
+        self._segment = _PARTITION_SEGMENT if segment_patterns is None else re.compile(
+            "^(?:" + "|".join(f"(?:{p})" for p in segment_patterns) + ")$")
+        self._only_date_paths = segment_patterns is None  # custom rules say themselves what a number is
+        self.split = lru_cache(maxsize=65_536)(self._split)
+
+    def _split(self, name: str) -> tuple[str, str | None]:
+        """``(parent name, partition path)``; the partition is None when the name has no partition suffix.
+
+        Memoized: the same few thousand names recur in every batch, and the answer depends only on the name.
+        """
+        stripped = name.rstrip("/")
+        segments = stripped.split("/")
+        cut = len(segments)
+        while cut > 1 and self._segment.match(segments[cut - 1]):
+            cut -= 1
+        if cut == len(segments):
+            return name, None
+        tail = "/".join(segments[cut:])
+        # Bare numbers fold only as a complete date path (2024/05/01), never a lone "/07" suffix.
+        if self._only_date_paths and all(s.isdigit() for s in segments[cut:]) and not _DATE_PATH.match(tail):
+            return name, None
+        parent = "/".join(segments[:cut])
+        if not parent or parent.endswith(":"):
+            return name, None
+        return parent, tail
 
 
-def _is_partition(segment: str) -> bool:
-    return bool(_PARTITION_SEGMENT.match(segment))
+DEFAULT_RULES = PartitionRules()
+split_partition = DEFAULT_RULES.split
+"""The default rules' split (the query side spells datasets with it)."""
 
 
-def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
+def fold_datasets(datasets: Iterable[Dataset], rules: PartitionRules = DEFAULT_RULES) -> tuple[Dataset, ...]:
     """Fold partitions and merge datasets that end up with the same identifier, keeping first-seen order."""
+    split_partition = rules.split
     merged: dict[tuple[str, str], Dataset] = {}
     for dataset in datasets:
-        if _untouched(dataset):
+        if _untouched(dataset, split_partition):
             existing = merged.get(dataset.key)
             merged[dataset.key] = dataset if existing is None else _merge(existing, dataset)
             continue
@@ -64,7 +76,7 @@ def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
                          partitions=(partition,) if partition else dataset.partitions)
         folded = replace(
             folded,
-            column_lineage=tuple(_fold_lineage(c) for c in folded.column_lineage),
+            column_lineage=tuple(_fold_lineage(c, split_partition) for c in folded.column_lineage),
             symlinks=tuple(Symlink(s.namespace, split_partition(s.name)[0], s.type) for s in folded.symlinks),
         )
         existing = merged.get(folded.key)
@@ -72,7 +84,7 @@ def fold_datasets(datasets: Iterable[Dataset]) -> tuple[Dataset, ...]:
     return tuple(merged.values())
 
 
-def _untouched(dataset: Dataset) -> bool:
+def _untouched(dataset: Dataset, split_partition: Callable[[str], tuple[str, str | None]]) -> bool:
     """True when folding would return the dataset as it is (the common case): no name carries a partition."""
     return (split_partition(dataset.name)[1] is None
             and (dataset.raw_name is None or split_partition(dataset.raw_name)[1] is None)
@@ -80,7 +92,7 @@ def _untouched(dataset: Dataset) -> bool:
             and all(split_partition(s.name)[1] is None for s in dataset.symlinks))
 
 
-def _fold_lineage(lineage: FieldLineage) -> FieldLineage:
+def _fold_lineage(lineage: FieldLineage, split_partition: Callable[[str], tuple[str, str | None]]) -> FieldLineage:
     return FieldLineage(
         lineage.output_field,
         tuple(InputField(i.namespace, split_partition(i.name)[0], i.field, i.transformations) for i in lineage.inputs),
@@ -100,15 +112,39 @@ def _merge(first: Dataset, other: Dataset) -> Dataset:
 
 
 class RollupStage:
+    """Folds partitions into their tables; with cardinality settings, also samples run detail of
+    high-volume jobs and watches the dataset budget of each namespace (``governance/cardinality.py``)."""
+
     name = "rollup"
 
+    def __init__(self, rules: PartitionRules = DEFAULT_RULES, *, sampler: Sampler | None = None,
+                 budget: NamespaceBudget | None = None,
+                 on_over_budget: Callable[[str, int], None] | None = None,
+                 on_sampled_out: Callable[[], None] | None = None) -> None:
+        self._rules = rules
+        self._sampler = sampler if sampler else None
+        self._budget = budget
+        self._on_over_budget = on_over_budget
+        self._on_sampled_out = on_sampled_out
+
     def __call__(self, event: LineageEvent) -> LineageEvent:
-        """The event with partitions folded; the very same object when nothing folds or merges."""
-        dataset = fold_datasets([event.dataset])[0] if event.dataset is not None else None
-        inputs, outputs = fold_datasets(event.inputs), fold_datasets(event.outputs)
-        if (dataset is event.dataset and _same(inputs, event.inputs) and _same(outputs, event.outputs)):
+        """The event with partitions folded; the very same object when nothing folds, merges or is sampled out."""
+        dataset = fold_datasets([event.dataset], self._rules)[0] if event.dataset is not None else None
+        inputs, outputs = fold_datasets(event.inputs, self._rules), fold_datasets(event.outputs, self._rules)
+        if self._budget is not None:
+            for d in (*inputs, *outputs, *([dataset] if dataset else [])):
+                if self._budget.see(d.namespace, d.name) and self._on_over_budget is not None:
+                    self._on_over_budget(d.namespace, self._budget.budget)
+        run = event.run
+        if (self._sampler is not None and run is not None and event.job is not None
+                and not keeps_run(run.run_id, self._sampler.rate(event.job.namespace, event.job.name))):
+            run = None  # job- and dataset-level lineage stay; the run's detail does not
+            if self._on_sampled_out is not None:
+                self._on_sampled_out()
+        if (run is event.run and dataset is event.dataset and _same(inputs, event.inputs)
+                and _same(outputs, event.outputs)):
             return event
-        return replace(event, inputs=inputs, outputs=outputs, dataset=dataset)
+        return replace(event, run=run, inputs=inputs, outputs=outputs, dataset=dataset)
 
 
 def _same(folded: tuple[Dataset, ...], original: tuple[Dataset, ...]) -> bool:

@@ -72,7 +72,9 @@ def build_redact_stage(settings: WorkerSettings, metrics: WorkerMetrics) -> Reda
     key = redaction.key()
     policy = load_policy(redaction.policy_file)
     if key is None and any(policy.action(t) == "pseudonymize" for t in policy.entity_types):
-        log.warning("redaction.pseudonym_key is not set: values the policy pseudonymizes are masked instead")
+        # Masking is the safe side; only a production deployment is expected to hold a key.
+        log.log(logging.WARNING if settings.profile == "production" else logging.INFO,
+                "redaction.pseudonym_key is not set: values the policy pseudonymizes are masked instead")
     return RedactStage(PolicyRedactor(policy, key), on_redactions=metrics.count_redactions)
 
 

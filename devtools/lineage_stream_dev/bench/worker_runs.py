@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from lineage_stream.bench.report import rate
+from lineage_stream_dev.bench.report import rate
 
 
 @dataclass(slots=True)
@@ -76,14 +76,14 @@ def percentiles(values: Sequence[float]) -> dict[str, float | None]:
 
 
 class WorkerProcess:
-    """``python -m lineage_stream.bench.worker_process`` as a child; ``finish`` returns its result."""
+    """``python -m lineage_stream_dev.bench.worker_process`` as a child; ``finish`` returns its result."""
 
     def __init__(self, env: Mapping[str, str], *, until_idle: bool, prefill: int = 0, stop_after: int = 0,
                  profile: bool = False) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="lineage-bench-worker-")
         self._result = Path(self._dir.name) / "result.json"
         self._log = Path(self._dir.name) / "worker.log"
-        command = [sys.executable, "-m", "lineage_stream.bench.worker_process", "--result", str(self._result),
+        command = [sys.executable, "-m", "lineage_stream_dev.bench.worker_process", "--result", str(self._result),
                    "--prefill", str(prefill), "--stop-after", str(stop_after),
                    *(["--until-idle"] if until_idle else []), *(["--profile"] if profile else [])]
         self._started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""The worker as its own process, instrumented: ``python -m lineage_stream.bench.worker_process``.
+"""The worker as its own process, instrumented: ``python -m lineage_stream_dev.bench.worker_process``.
 
 Runs ``run_worker`` exactly as ``lineage-stream worker`` does (settings from the ``LINEAGE_*``
 environment), in a fresh interpreter so that its peak RSS and CPU are its own, and writes one
@@ -61,7 +61,7 @@ def _handled(registry: Any) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lineage_stream.bench.worker_process")
+    parser = argparse.ArgumentParser(prog="python -m lineage_stream_dev.bench.worker_process")
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--until-idle", action="store_true")
     parser.add_argument("--prefill", type=int, default=0, metavar="N")
@@ -71,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from lineage_stream.adapters.metrics import WorkerMetrics
     from lineage_stream.app import run_worker, wall_clock_us
-    from lineage_stream.bench.profile import stage_seconds
+    from lineage_stream_dev.bench.profile import stage_seconds
     from lineage_stream.pipeline.dedup import Deduplicator
     from lineage_stream.settings import worker_settings
 

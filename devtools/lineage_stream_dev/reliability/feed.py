@@ -20,8 +20,8 @@ from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.contract import SUBJECT, latest_schema
 from lineage_stream.errors import DeliveryError
 from lineage_stream.model import LineageEvent
-from lineage_stream.reliability.formats import avro_value, record_key, to_openlineage
-from lineage_stream.reliability.harness import StreamNames
+from lineage_stream_dev.reliability.formats import avro_value, record_key, to_openlineage
+from lineage_stream_dev.reliability.harness import StreamNames
 
 Record = tuple[bytes, bytes]
 

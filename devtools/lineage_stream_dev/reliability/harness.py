@@ -1,10 +1,9 @@
 """Drive the system from outside: worker subprocesses, Kafka and Neo4j probes, the equality verdict.
 
 Workers run as ``lineage-stream worker`` subprocesses configured through ``LINEAGE_*`` variables,
-so a test can SIGKILL, SIGTERM or scale them. ``WorkerProcess(..., consumer_config={...})`` runs
-the same CLI through ``python -m lineage_stream.reliability.harness worker`` with those librdkafka
-settings merged into the worker's consumer configuration, which has no setting for them: after a
-SIGKILL the group waits for the dead member's session (30 s, fixed) to expire before a restarted
+so a test can SIGKILL, SIGTERM or scale them. ``WorkerProcess(..., consumer_config={...})`` passes
+librdkafka settings to the worker's consumer the way a user does (``LINEAGE_KAFKA__CONSUMER``, JSON):
+after a SIGKILL the group waits for the dead member's session (30 s, fixed) to expire before a restarted
 worker gets its partitions, so ten crashes would take five minutes. ``static_member(name)`` (a
 ``group.instance.id`` and a 6 s session) lets a restarted worker take its place at once; nothing
 else differs from ``lineage-stream worker``.
@@ -25,7 +24,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 import neo4j
 from confluent_kafka import Consumer, TopicPartition
@@ -33,11 +32,10 @@ from confluent_kafka.admin import AdminClient
 
 from lineage_stream import infra
 from lineage_stream.errors import InfraError
-from lineage_stream.reliability.canonical import diff_graphs
-from lineage_stream.reliability.export import applied_event_ids, export_graph, stored_offsets
-from lineage_stream.reliability.reference import ReferenceModel
+from lineage_stream_dev.reliability.canonical import diff_graphs
+from lineage_stream_dev.reliability.export import applied_event_ids, export_graph, stored_offsets
+from lineage_stream_dev.reliability.reference import ReferenceModel
 
-CONSUMER_CONFIG_ENV = "LINEAGE_RELIABILITY_CONSUMER_CONFIG"
 
 
 def static_member(instance_id: str) -> dict[str, object]:
@@ -121,14 +119,11 @@ class WorkerProcess:
     started_at: float = field(default=0.0, init=False)
 
     def start(self) -> WorkerProcess:
-        cli = Path(sys.executable).with_name("lineage-stream")
-        launcher = [sys.executable, "-m", "lineage_stream.reliability.harness"]
-        command = launcher if self.consumer_config else [str(cli)]
-        command += ["worker", *(["--until-idle"] if self.until_idle else [])]
+        command = [str(Path(sys.executable).with_name("lineage-stream")), "worker", *(["--until-idle"] if self.until_idle else [])]
         command += ["--metrics-port", str(self.metrics_port)] if self.metrics_port else ["--no-metrics"]
         env = {**os.environ, **self.env}
         if self.consumer_config:
-            env[CONSUMER_CONFIG_ENV] = json.dumps(dict(self.consumer_config))
+            env["LINEAGE_KAFKA__CONSUMER"] = json.dumps(dict(self.consumer_config))
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -303,24 +298,3 @@ def start_again(service: str, attempts: int = 4) -> None:
             if attempt == attempts - 1:
                 raise
             time.sleep(5.0)
-
-
-def _launch(argv: list[str]) -> int:
-    """``lineage-stream`` with consumer settings from ``LINEAGE_RELIABILITY_CONSUMER_CONFIG`` merged in."""
-    overrides: dict[str, Any] = json.loads(os.environ.get(CONSUMER_CONFIG_ENV) or "{}")
-    if overrides:
-        from lineage_stream.adapters import kafka_source
-
-        original = kafka_source.KafkaSource.__init__
-
-        def with_overrides(self: Any, *args: Any, extra_config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-            original(self, *args, extra_config={**overrides, **(extra_config or {})}, **kwargs)
-
-        setattr(kafka_source.KafkaSource, "__init__", with_overrides)
-    from lineage_stream.cli import main
-
-    return main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(_launch(sys.argv[1:]))

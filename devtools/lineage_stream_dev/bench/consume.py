@@ -5,8 +5,8 @@ production wire format: Confluent-framed Avro, lz4), then, R times and alternati
 first, reads the whole topic from the beginning with a fresh consumer group in a fresh
 subprocess for each framework, decoding every record with the worker's ``AvroDecoder``:
 
-* (a) ``lineage_stream.bench.confluent_app``: a ``Consumer.consume(num_messages=1000)`` loop;
-* (b) ``lineage_stream.bench.faust_app``: a faust agent over ``stream.take(1000, within=1.0)``.
+* (a) ``lineage_stream_dev.bench.confluent_app``: a ``Consumer.consume(num_messages=1000)`` loop;
+* (b) ``lineage_stream_dev.bench.faust_app``: a faust agent over ``stream.take(1000, within=1.0)``.
 
 Both run as subprocesses so that each has a fresh interpreter, a clean heap and its own event
 loop; the throughput window of each is first batch → N-th record decoded (``bench.child``).
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from lineage_stream.bench.events import generate_events, recent_base_us
-from lineage_stream.bench.report import Spread, paired_ratios, rate, spread
+from lineage_stream_dev.bench.events import generate_events, recent_base_us
+from lineage_stream_dev.bench.report import Spread, paired_ratios, rate, spread
 from lineage_stream.model import LineageEvent
 
 Say = Callable[[str], None]
@@ -36,7 +36,7 @@ Say = Callable[[str], None]
 CONFLUENT = "confluent-kafka"
 FAUST = "faust-streaming"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # faust's spinner writes cursor codes to its log
-_CHILD_MODULES = {CONFLUENT: "lineage_stream.bench.confluent_app", FAUST: "lineage_stream.bench.faust_app"}
+_CHILD_MODULES = {CONFLUENT: "lineage_stream_dev.bench.confluent_app", FAUST: "lineage_stream_dev.bench.faust_app"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +211,7 @@ def measure(kafka: KafkaTarget, events: int, repeat: int, say: Say, *, seed: int
     report = ConsumeReport(topic, events, 3, compression, generate_s, produce_s, mean_bytes, decode)
     frameworks = [CONFLUENT, FAUST]
     if importlib.util.find_spec("faust") is None:
-        report.skipped[FAUST] = "faust-streaming is not installed (pip install -e '.[bench]')"
+        report.skipped[FAUST] = "faust-streaming is not installed (pip install -e ./devtools)"
         frameworks.remove(FAUST)
     groups: list[str] = []
     timeout_s = 60.0 + events / 250.0

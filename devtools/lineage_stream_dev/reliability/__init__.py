@@ -7,5 +7,5 @@
   ``docs/graph-model.md``, independent of ``lineage_stream.graph``;
 - ``export``: the same canonical structure, read back from Neo4j;
 - ``harness``: worker subprocesses, Kafka and Neo4j probes, and the equality verdict;
-- ``soak``: ``python -m lineage_stream.reliability.soak``, a long run under random faults.
+- ``soak``: ``python -m lineage_stream_dev.reliability.soak``, a long run under random faults.
 """

@@ -1,11 +1,11 @@
 """Consumer (b) of the framework comparison: a faust-streaming agent batching with ``stream.take``.
 
-    python -m lineage_stream.bench.faust_app --topic T --events N --group G --result out.json
+    python -m lineage_stream_dev.bench.faust_app --topic T --events N --group G --result out.json
 
 A faust app (``store="memory://"``, no tables, no web server, no leader topic, no topic
 declaration) whose one agent takes batches of up to 1000 raw values (``within=1.0``) and decodes
 each with the worker's ``AvroDecoder``. The app ID is the fresh group ``G``. After ``N`` records
-it writes its timing as JSON (see ``lineage_stream.bench.child``) and stops itself with SIGTERM,
+it writes its timing as JSON (see ``lineage_stream_dev.bench.child``) and stops itself with SIGTERM,
 which the faust worker handles as a graceful shutdown. Needs the ``bench`` extra
 (faust-streaming) and, to read lz4-compressed topics such as the producer writes, aiokafka's lz4
 codec (``aiokafka[lz4]``, i.e. cramjam).
@@ -25,7 +25,7 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 from typing import Any, Sequence  # noqa: E402
 
-from lineage_stream.bench.child import (  # noqa: E402
+from lineage_stream_dev.bench.child import (  # noqa: E402
     BATCH,
     FETCH_BYTES_PER_PARTITION,
     ChildArgs,
@@ -34,7 +34,7 @@ from lineage_stream.bench.child import (  # noqa: E402
     parse_child_args,
 )
 
-log = logging.getLogger("lineage_stream.bench.faust_app")
+log = logging.getLogger("lineage_stream_dev.bench.faust_app")
 
 
 def _stop_self() -> None:
@@ -104,7 +104,7 @@ def run(args: ChildArgs, result: ChildResult) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_child_args(argv, prog="python -m lineage_stream.bench.faust_app")
+    args = parse_child_args(argv, prog="python -m lineage_stream_dev.bench.faust_app")
     result = ChildResult("faust-streaming", args.events, _STARTED)
     try:
         run(args, result)

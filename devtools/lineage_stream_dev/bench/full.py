@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Mapping
 
 from lineage_stream.adapters.neo4j_sink import open_driver
-from lineage_stream.bench import baselines, feed, graph_guard
-from lineage_stream.bench.consume import KafkaTarget, delete_kafka_leftovers
-from lineage_stream.bench.events import namespace_token
-from lineage_stream.bench.stream import StreamSpec, stream_events
-from lineage_stream.bench.worker_runs import WorkerProcess, WorkerResult, failure, percentiles
+from lineage_stream_dev.bench import baselines, feed, graph_guard
+from lineage_stream_dev.bench.consume import KafkaTarget, delete_kafka_leftovers
+from lineage_stream_dev.bench.events import namespace_token
+from lineage_stream_dev.bench.stream import StreamSpec, stream_events
+from lineage_stream_dev.bench.worker_runs import WorkerProcess, WorkerResult, failure, percentiles
 from lineage_stream.errors import ConfigError
 from lineage_stream.settings import Neo4jSettings
 

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable
 
-from lineage_stream.bench.consume import KafkaTarget
+from lineage_stream_dev.bench.consume import KafkaTarget
 from lineage_stream.model import LineageEvent
 
 Say = Callable[[str], None]
@@ -52,7 +52,7 @@ class _Sender:
             size = len(self._sdk.encode(event)) if measure else 0
             self._sdk.send(event)
             return size, event.event_id
-        from lineage_stream.reliability.formats import to_openlineage
+        from lineage_stream_dev.reliability.formats import to_openlineage
 
         value, seen = to_openlineage(event)
         while True:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from lineage_stream.bench.report import rate
+from lineage_stream_dev.bench.report import rate
 
 Say = Callable[[str], None]
 

@@ -26,8 +26,8 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from lineage_stream.bench.events import PRODUCER, SCHEMA_URL, namespace_token
-from lineage_stream.bench.events import _column_lineage, _completed, _facet, _run_facets, _schema_fields
+from lineage_stream_dev.bench.events import PRODUCER, SCHEMA_URL, namespace_token
+from lineage_stream_dev.bench.events import _column_lineage, _completed, _facet, _run_facets, _schema_fields
 from lineage_stream.model import Dataset, EventKind, Job, LineageEvent, ParentRun, Run, RunState, SchemaField
 
 

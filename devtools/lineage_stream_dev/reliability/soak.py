@@ -1,4 +1,4 @@
-"""A long run under random faults: ``python -m lineage_stream.reliability.soak [--minutes 10]``.
+"""A long run under random faults: ``python -m lineage_stream_dev.reliability.soak [--minutes 10]``.
 
 A generated stream (re-sends, out-of-order delivery, a few bad records of every kind, a tenth as
 OpenLineage JSON) is fed at a steady rate to a group of worker subprocesses while a chaos loop
@@ -28,17 +28,17 @@ import neo4j
 from lineage_stream import infra
 from lineage_stream.failpoints import POINTS
 from lineage_stream.model import LineageEvent
-from lineage_stream.reliability.export import stored_offsets
-from lineage_stream.reliability.feed import (
+from lineage_stream_dev.reliability.export import stored_offsets
+from lineage_stream_dev.reliability.feed import (
     Feeder, Record, avro_records, dead_letters, openlineage_records, prepare_topics, register_schema,
 )
-from lineage_stream.reliability.generator import StreamSpec, generate_events, plan_delivery
-from lineage_stream.reliability.harness import (
+from lineage_stream_dev.reliability.generator import StreamSpec, generate_events, plan_delivery
+from lineage_stream_dev.reliability.harness import (
     Endpoints, KafkaProbe, StreamNames, WorkerProcess, caught_up, plant_sentinel, start_again, static_member, verify,
     wait_for, worker_env,
 )
-from lineage_stream.reliability.hostile import AVRO_KINDS, CYPHER_KIND, OPENLINEAGE_KINDS, hostile_records
-from lineage_stream.reliability.reference import ReferenceModel
+from lineage_stream_dev.reliability.hostile import AVRO_KINDS, CYPHER_KIND, OPENLINEAGE_KINDS, hostile_records
+from lineage_stream_dev.reliability.reference import ReferenceModel
 
 
 @dataclass
@@ -85,7 +85,7 @@ class Soak:
         self.rng = random.Random(args.seed)
         self.names = StreamNames(f"soak{uuid.uuid4().hex[:8]}")
         self.log_dir = Path(args.log_dir or f"/tmp/lineage-soak-{self.names.tag}")
-        self.summary = Summary(command=" ".join(["python -m lineage_stream.reliability.soak", *sys.argv[1:]]))
+        self.summary = Summary(command=" ".join(["python -m lineage_stream_dev.reliability.soak", *sys.argv[1:]]))
         self.driver = neo4j.GraphDatabase.driver(endpoints.neo4j_uri, auth=(endpoints.neo4j_user, endpoints.neo4j_password))
         self.probe = KafkaProbe(endpoints.kafka_bootstrap)
         self.slots: list[WorkerProcess | None] = [None] * args.workers
@@ -251,7 +251,7 @@ def _endpoints() -> Endpoints:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lineage_stream.reliability.soak", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m lineage_stream_dev.reliability.soak", description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="time budget of the whole run (default 10)")
     parser.add_argument("--events", type=int, default=100_000, help="valid events to generate (default 100,000)")
     parser.add_argument("--workers", type=int, default=2, help="worker subprocesses (default 2)")

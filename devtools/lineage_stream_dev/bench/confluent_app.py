@@ -1,10 +1,10 @@
 """Consumer (a) of the framework comparison: a plain confluent-kafka ``Consumer.consume`` loop.
 
-    python -m lineage_stream.bench.confluent_app --topic T --events N --group G --result out.json
+    python -m lineage_stream_dev.bench.confluent_app --topic T --events N --group G --result out.json
 
 Reads ``T`` from the beginning with the fresh group ``G``, decodes every record with the worker's
 ``AvroDecoder`` in batches of up to 1000, stops after ``N`` records and writes its timing as JSON
-(see ``lineage_stream.bench.child``).
+(see ``lineage_stream_dev.bench.child``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ _STARTED = time.perf_counter()  # before the consumer library is imported: start
 import sys  # noqa: E402
 from typing import Sequence  # noqa: E402
 
-from lineage_stream.bench.child import (  # noqa: E402
+from lineage_stream_dev.bench.child import (  # noqa: E402
     BATCH,
     FETCH_BYTES_PER_PARTITION,
     ChildArgs,
@@ -64,7 +64,7 @@ def consume(args: ChildArgs, result: ChildResult) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_child_args(argv, prog="python -m lineage_stream.bench.confluent_app")
+    args = parse_child_args(argv, prog="python -m lineage_stream_dev.bench.confluent_app")
     result = ChildResult("confluent-kafka", args.events, _STARTED)
     try:
         consume(args, result)

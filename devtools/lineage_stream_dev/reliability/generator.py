@@ -30,7 +30,7 @@ from lineage_stream.model import (
 
 BASE_US = 1_735_689_600_000_000
 """2025-01-01T00:00:00Z: event times start here, safely in the past for the future-time check."""
-PRODUCER = "https://github.com/lineage-stream/lineage-stream/tree/main/lineage_stream/reliability"
+PRODUCER = "https://github.com/lineage-stream/lineage-stream/tree/main/devtools/lineage_stream_dev/reliability"
 _FIELD_POOL: tuple[tuple[str, str], ...] = (
     ("id", "bigint"), ("customer_id", "bigint"), ("amount", "decimal(12,2)"), ("currency", "string"),
     ("created_at", "timestamp"), ("status", "string"), ("country", "string"), ("email", "string"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lineage_stream.bench.consume import CONFLUENT, FAUST, ConsumeReport
-from lineage_stream.bench.pipeline import PipelineReport
-from lineage_stream.bench.report import fmt_rate, fmt_ratio, fmt_seconds, fmt_spread, table
-from lineage_stream.bench.worker import WorkerReport
+from lineage_stream_dev.bench.consume import CONFLUENT, FAUST, ConsumeReport
+from lineage_stream_dev.bench.pipeline import PipelineReport
+from lineage_stream_dev.bench.report import fmt_rate, fmt_ratio, fmt_seconds, fmt_spread, table
+from lineage_stream_dev.bench.worker import WorkerReport
 
 PLAN = {
     "consume": (

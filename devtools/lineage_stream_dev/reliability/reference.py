@@ -40,7 +40,7 @@ from lineage_stream.pipeline.chain import Stage
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
 from lineage_stream.pipeline.rollup import RollupStage
-from lineage_stream.reliability.canonical import CanonicalGraph, NodeKey, canonical_facet_times, canonical_facets
+from lineage_stream_dev.reliability.canonical import CanonicalGraph, NodeKey, canonical_facet_times, canonical_facets
 
 _RANK = {"OTHER": 0, "START": 1, "RUNNING": 2, "COMPLETE": 3, "FAIL": 3, "ABORT": 3}
 _TERMINAL_RANK = 3

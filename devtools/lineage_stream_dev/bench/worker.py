@@ -23,9 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from lineage_stream.bench.consume import KafkaTarget, delete_kafka_leftovers, produce_events
-from lineage_stream.bench.events import generate_events, namespace_token, recent_base_us
-from lineage_stream.bench.report import Spread, rate, spread
+from lineage_stream_dev.bench.consume import KafkaTarget, delete_kafka_leftovers, produce_events
+from lineage_stream_dev.bench.events import generate_events, namespace_token, recent_base_us
+from lineage_stream_dev.bench.report import Spread, rate, spread
 
 Say = Callable[[str], None]
 

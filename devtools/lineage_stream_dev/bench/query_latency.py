@@ -1,7 +1,7 @@
 """Query latency at scale: 100,000 datasets and 1,000,000 job-level lineage edges, loaded straight into
 Neo4j with ``UNWIND`` batches, then the query commands' own code path timed against it.
 
-    python -m lineage_stream.bench.query_latency [--samples 200] [--reload] [--drop]
+    python -m lineage_stream_dev.bench.query_latency [--samples 200] [--reload] [--drop]
 
 The generated graph is layered like a warehouse: 1,000 shared "hub" tables (dimensions, currencies)
 with no producer; 99,000 datasets in 10 layers, layer 0 raw sources; 180,000 jobs, each writing one
@@ -208,7 +208,7 @@ def measure(reader: GraphReader, *, samples: int, depth: int = 5, say: Any = pri
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lineage_stream.bench.query_latency", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m lineage_stream_dev.bench.query_latency", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=200, help="datasets timed per direction (default 200)")
     parser.add_argument("--reload", action="store_true", help="rebuild the generated graph even if present")

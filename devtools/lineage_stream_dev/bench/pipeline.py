@@ -23,8 +23,8 @@ from typing import Any, Callable, Sequence
 
 import fastavro
 
-from lineage_stream.bench.events import generate_events, recent_base_us
-from lineage_stream.bench.report import Spread, rate, spread
+from lineage_stream_dev.bench.events import generate_events, recent_base_us
+from lineage_stream_dev.bench.report import Spread, rate, spread
 from lineage_stream.contract import event_to_record, frame, latest_schema
 from lineage_stream.errors import DecodeError
 from lineage_stream.model import LineageEvent, RecordOrigin

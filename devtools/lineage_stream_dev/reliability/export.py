@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import neo4j
 
-from lineage_stream.reliability.canonical import (
+from lineage_stream_dev.reliability.canonical import (
     EDGE_DISCRIMINATORS, EDGE_PROPERTIES, IDENTITY_KEYS, NODE_LABELS, NODE_PROPERTIES, CanonicalGraph, NodeKey, Props,
     canonical_facet_times, canonical_facets, canonical_value,
 )

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from lineage_stream.bench.profile import shares
-from lineage_stream.bench.report import fmt_rate, table
+from lineage_stream_dev.bench.profile import shares
+from lineage_stream_dev.bench.report import fmt_rate, table
 
 BEGIN = "<!-- lineage-stream bench: generated, begin -->"
 END = "<!-- lineage-stream bench: generated, end -->"

@@ -21,8 +21,8 @@ from typing import Sequence
 
 from lineage_stream.contract import frame
 from lineage_stream.model import Dataset, EventKind, Job, LineageEvent, Run, RunState
-from lineage_stream.reliability.formats import avro_body, avro_value, openlineage_document, to_openlineage
-from lineage_stream.reliability.generator import PRODUCER
+from lineage_stream_dev.reliability.formats import avro_body, avro_value, openlineage_document, to_openlineage
+from lineage_stream_dev.reliability.generator import PRODUCER
 
 AVRO_KINDS = ("not_avro", "unknown_schema_id", "truncated_avro", "trailing_bytes", "huge_array", "invalid_utf8",
               "nanosecond_timestamp", "future_timestamp", "huge_identifier", "control_characters")

@@ -1,6 +1,6 @@
-"""``python -m lineage_stream.bench``: measure, then print figures a decision can rest on.
+"""``python -m lineage_stream_dev.bench``: measure, then print figures a decision can rest on.
 
-    python -m lineage_stream.bench [--events N] [--repeat R] [--only consume|pipeline|worker] [--json PATH]
+    python -m lineage_stream_dev.bench [--events N] [--repeat R] [--only consume|pipeline|worker] [--json PATH]
 
 (a)/(b) compare confluent-kafka and faust-streaming consuming + decoding the same Avro records,
 (c) measures the pure stages + ``plan_batch``, (d) the end-to-end worker into Neo4j. (a), (b) and
@@ -22,8 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from lineage_stream.bench import consume, full, full_render, pipeline, render, worker
-from lineage_stream.bench.report import machine_facts
+from lineage_stream_dev.bench import consume, full, full_render, pipeline, render, worker
+from lineage_stream_dev.bench.report import machine_facts
 from lineage_stream.errors import ConfigError
 from lineage_stream.settings import DEFAULTS, Settings, neo4j_settings
 
@@ -31,7 +31,7 @@ from lineage_stream.settings import DEFAULTS, Settings, neo4j_settings
 def _default_batch_size() -> int:
     return int(Settings.model_fields["batch_size"].default)
 
-log = logging.getLogger("lineage_stream.bench")
+log = logging.getLogger("lineage_stream_dev.bench")
 
 PARTS = ("stream", "consume", "pipeline", "worker")
 DESCRIPTION = ("Benchmark lineage-stream. By default: the worker against its baselines (B0 raw intake, B1 Neo4j "
@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
     given = sys.argv[1:]
     if given[:1] == ["bench"]:  # run as `lineage-stream bench ...`
         given = given[1:]
-    command = " ".join(["python -m lineage_stream.bench", *given])
+    command = " ".join(["python -m lineage_stream_dev.bench", *given])
     _say(f"lineage-stream bench, {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}")
     _say(render.render_facts(facts))
     _say("\nmeasures:")
@@ -241,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
     for failure in failures:
         _say(f"\nFAILED: {failure}")
     if args.write_doc and "stream" in results:
-        block = full_render.doc_block(command.replace("python -m lineage_stream.bench", "lineage-stream bench"),
+        block = full_render.doc_block(command.replace("python -m lineage_stream_dev.bench", "lineage-stream bench"),
                                       f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}", facts,
                                       full_render.render_full(results["stream"]), elapsed)
         full_render.write_doc(args.write_doc, block)
@@ -258,7 +258,7 @@ def _maybe(value: Any) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="  [%(levelname)s %(name)s] %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m lineage_stream.bench", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="python -m lineage_stream_dev.bench", description=DESCRIPTION)
     add_arguments(parser)
     try:
         return run(parser.parse_args(argv))

@@ -16,16 +16,13 @@ A per-stage breakdown (one extra pass) shows where the time goes. Needs no servi
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import fastavro
-
 from lineage_stream_dev.bench.events import generate_events, recent_base_us
 from lineage_stream_dev.bench.report import Spread, rate, spread
-from lineage_stream.contract import event_to_record, frame, latest_schema
+from lineage_stream.contract import avro_value, latest_schema
 from lineage_stream.errors import DecodeError
 from lineage_stream.model import LineageEvent, RecordOrigin
 
@@ -70,13 +67,8 @@ class PipelineReport:
 
 def encode_all(events: Sequence[LineageEvent]) -> list[bytes]:
     """Each event as the producer frames it (schema ID 1)."""
-    schema = latest_schema().parsed
-    values = []
-    for event in events:
-        buffer = io.BytesIO()
-        fastavro.schemaless_writer(buffer, schema, event_to_record(event))
-        values.append(frame(_SCHEMA_ID, buffer.getvalue()))
-    return values
+    schema = latest_schema()
+    return [avro_value(event, _SCHEMA_ID, schema) for event in events]
 
 
 def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

@@ -7,16 +7,12 @@ the event the worker must decode from it: the same content, with the event ID th
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-import fastavro
-
-from lineage_stream.contract import event_to_record, frame, latest_schema
-from lineage_stream.contract.schemas import SchemaVersion
+from lineage_stream.contract import avro_body, avro_value
 from lineage_stream.model import Dataset, EventKind, LineageEvent, SchemaField
 from lineage_stream.openlineage import derive_event_id
 from lineage_stream.producer import record_key
@@ -27,16 +23,6 @@ SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent
 _FACET_BASE = {"_producer": "https://github.com/lineage-stream/reliability", "_schemaURL": "https://openlineage.io/spec/facets/1-0-0/x.json"}
 
 
-def avro_body(event: LineageEvent, schema: SchemaVersion | None = None) -> bytes:
-    """The schemaless Avro encoding of ``event`` (no wire header)."""
-    buffer = io.BytesIO()
-    fastavro.schemaless_writer(buffer, (schema or latest_schema()).parsed, event_to_record(event))
-    return buffer.getvalue()
-
-
-def avro_value(event: LineageEvent, schema_id: int, schema: SchemaVersion | None = None) -> bytes:
-    """``event`` as a Kafka record value: magic byte, schema ID, Avro body."""
-    return frame(schema_id, avro_body(event, schema))
 
 
 def _iso(at_us: int) -> str:

@@ -67,7 +67,7 @@ demo: services
 	$(CLI) worker --until-idle
 	$(CLI) lineage both "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
 	@echo
-	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev)"
+	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev); Browser http://127.0.0.1:7474/browser/"
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"
 	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
 	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"

@@ -88,8 +88,13 @@ def kafka_jvm_options(settings: Settings, log4j_config: Path) -> list[str]:
 
 
 def neo4j_conf(settings: Settings) -> str:
-    """neo4j.conf read by our embedded launcher (``loadPropertiesFromFile``)."""
+    """neo4j.conf read by our launcher (the server's own bootstrapper)."""
     bolt = f"{settings.host}:{settings.neo4j_bolt_port}"
+    http = (["server.http.enabled=false"] if settings.neo4j_http_port is None else [
+        "server.http.enabled=true",
+        f"server.http.listen_address={settings.host}:{settings.neo4j_http_port}",
+        f"server.http.advertised_address={settings.host}:{settings.neo4j_http_port}",
+    ])
     lines = [
         "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
         f"server.default_listen_address={settings.host}",
@@ -98,7 +103,7 @@ def neo4j_conf(settings: Settings) -> str:
         f"server.bolt.listen_address={bolt}",
         f"server.bolt.advertised_address={bolt}",
         "server.bolt.tls_level=DISABLED",
-        "server.http.enabled=false",
+        *http,
         "server.https.enabled=false",
         "dbms.security.auth_enabled=true",
         f"server.memory.pagecache.size={settings.neo4j_pagecache}",

@@ -26,6 +26,9 @@ class Settings:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     neo4j_bolt_port: int = 7687
+    # Neo4j's HTTP server and Browser; None turns the HTTP connector off (a second Neo4j beside the
+    # default one must pick another port or None).
+    neo4j_http_port: int | None = 7474
     neo4j_user: str = "neo4j"
     neo4j_password: str = "lineage-stream-dev"
     registry_port: int = 8081
@@ -44,6 +47,10 @@ class Settings:
     @property
     def neo4j_uri(self) -> str:
         return f"bolt://{self.host}:{self.neo4j_bolt_port}"
+
+    @property
+    def neo4j_browser_url(self) -> str | None:
+        return None if self.neo4j_http_port is None else f"http://{self.host}:{self.neo4j_http_port}/browser/"
 
     @property
     def registry_base_url(self) -> str:

@@ -176,7 +176,7 @@ class Kafka(Service):
 
 
 class Neo4j(Service):
-    """Neo4j Community 5.26 LTS through our embedded launcher (deploy/neo4j)."""
+    """Neo4j Community 5.26 LTS with Neo4j Browser, through our launcher (deploy/neo4j)."""
 
     name = "neo4j"
     start_timeout = 180.0

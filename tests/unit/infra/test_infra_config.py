@@ -59,8 +59,15 @@ def test_neo4j_conf_bolt_on_loopback_with_auth() -> None:
     assert props["server.bolt.listen_address"] == "127.0.0.1:7687"
     assert props["dbms.security.auth_enabled"] == "true"
     assert props["server.memory.pagecache.size"] == "512m"
-    assert props["server.http.enabled"] == "false"
+    assert props["server.http.enabled"] == "true"
+    assert props["server.http.listen_address"] == "127.0.0.1:7474"
     assert "-Xmx1g" in config.neo4j_jvm_options(Settings())
+
+
+def test_neo4j_http_connector_can_be_turned_off() -> None:
+    props = _props(config.neo4j_conf(Settings(neo4j_http_port=None)))
+    assert props["server.http.enabled"] == "false" and "server.http.listen_address" not in props
+    assert Settings(neo4j_http_port=None).neo4j_browser_url is None
 
 
 def test_prometheus_scrapes_worker_every_5s() -> None:

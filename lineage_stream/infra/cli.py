@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import manager
-from lineage_stream.infra.layout import default_root
+from lineage_stream.infra import manager, secure
+from lineage_stream.infra.layout import Layout, Settings, default_root
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,12 @@ def add_parser(subparsers: Any) -> None:
     ):
         sub = actions.add_parser(action, help=text, description=text)
         sub.add_argument(
+            "--secure",
+            action="store_true",
+            help="the secure profile: Kafka SASL_SSL (SCRAM-SHA-512, PLAIN) and mTLS listeners, Neo4j with "
+            "TLS on Bolt, a CA generated at start-up; own ports and .local/secure (docs/security.md)",
+        )
+        sub.add_argument(
             "services",
             nargs="*",
             metavar="SERVICE",
@@ -54,8 +60,8 @@ def _status_line(st: manager.ServiceStatus) -> str:
     return f"{st.name:<11} {st.state:<8} pid {pid:<8} {st.address:<16} rss {rss:<9} log {st.log}"
 
 
-def _print_status(root: Path | None, names: list[str], out: TextIO) -> None:
-    for st in manager.status(names or None, root=root):
+def _print_status(root: Path | None, names: list[str], out: TextIO, settings: Settings) -> None:
+    for st in manager.status(names or None, root=root, settings=settings):
         print(_status_line(st), file=out)
 
 
@@ -65,10 +71,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     root: Path | None = getattr(args, "root", None)
     names: list[str] = list(getattr(args, "services", None) or [])
     action = args.infra_action
+    settings = secure.secure_settings() if getattr(args, "secure", False) else Settings()
     try:
         if action == "up":
             started = time.monotonic()
-            results = manager.ensure_up(names or None, root=root)
+            results = manager.ensure_up(names or None, root=root, settings=settings)
             for result in results:
                 pid_text = str(result.pid) if result.pid is not None else "-"
                 print(
@@ -77,12 +84,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                     file=out,
                 )
             print(f"up: {len(results)} service(s) ready in {time.monotonic() - started:.1f} s", file=out)
+            if settings.secure:
+                layout = Layout.for_root(root, settings.profile)
+                print(f"secure: CA {secure.tls_dir(layout) / 'ca.pem'}; settings file for the worker user "
+                      f"(passwords inside, mode 0600): {secure.client_config_path(layout)}", file=out)
         elif action == "down":
-            for name, pid in manager.down(names or None, root=root):
+            for name, pid in manager.down(names or None, root=root, settings=settings):
                 state = f"stopped pid {pid}" if pid is not None else "was not running"
                 print(f"{name:<11} {state}", file=out)
         elif action == "status":
-            _print_status(root, names, out)
+            _print_status(root, names, out, settings)
         else:  # pragma: no cover - argparse restricts the choices
             print(f"unknown infra action {action!r}", file=sys.stderr)
             return 2

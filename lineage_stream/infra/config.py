@@ -87,9 +87,10 @@ def kafka_jvm_options(settings: Settings, log4j_config: Path) -> list[str]:
     ]
 
 
-def neo4j_conf(settings: Settings) -> str:
-    """neo4j.conf read by our launcher (the server's own bootstrapper)."""
+def neo4j_conf(settings: Settings, bolt_tls: Sequence[str] | None = None) -> str:
+    """neo4j.conf read by our launcher (the server's own bootstrapper); ``bolt_tls``: TLS lines."""
     bolt = f"{settings.host}:{settings.neo4j_bolt_port}"
+    advertised = f"{settings.public_host}:{settings.neo4j_bolt_port}"
     http = (["server.http.enabled=false"] if settings.neo4j_http_port is None else [
         "server.http.enabled=true",
         f"server.http.listen_address={settings.host}:{settings.neo4j_http_port}",
@@ -101,8 +102,8 @@ def neo4j_conf(settings: Settings) -> str:
         f"server.default_advertised_address={settings.host}",
         "server.bolt.enabled=true",
         f"server.bolt.listen_address={bolt}",
-        f"server.bolt.advertised_address={bolt}",
-        "server.bolt.tls_level=DISABLED",
+        f"server.bolt.advertised_address={advertised}",
+        *(bolt_tls if bolt_tls else ["server.bolt.tls_level=DISABLED"]),
         *http,
         "server.https.enabled=false",
         "dbms.security.auth_enabled=true",

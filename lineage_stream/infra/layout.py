@@ -39,14 +39,25 @@ class Settings:
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "512m"
     registry_heap: str = "512m"
+    # The secure profile (``infra up --secure``): TLS and SASL, generated CA and credentials, its own
+    # ports and state directory (``.local/<profile>``) so it runs beside the plaintext services.
+    profile: str = ""
+    secure: bool = False
+    kafka_mtls_port: int | None = None
+    # The name clients use and certificates carry (the listeners still bind ``host``); None: ``host``.
+    advertised_host: str | None = None
+
+    @property
+    def public_host(self) -> str:
+        return self.advertised_host or self.host
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"{self.host}:{self.kafka_port}"
+        return f"{self.public_host}:{self.kafka_port}"
 
     @property
     def neo4j_uri(self) -> str:
-        return f"bolt://{self.host}:{self.neo4j_bolt_port}"
+        return f"bolt://{self.public_host}:{self.neo4j_bolt_port}"
 
     @property
     def neo4j_browser_url(self) -> str | None:
@@ -71,14 +82,20 @@ class Layout:
     """Paths under the project root used by the local infrastructure."""
 
     root: Path
+    profile: str = ""
 
     @classmethod
-    def for_root(cls, root: Path | None = None) -> Layout:
-        return cls((root if root is not None else default_root()).resolve())
+    def for_root(cls, root: Path | None = None, profile: str = "") -> Layout:
+        return cls((root if root is not None else default_root()).resolve(), profile)
 
     @property
     def local(self) -> Path:
         return self.root / ".local"
+
+    @property
+    def state(self) -> Path:
+        """Data, logs and pid files of this profile (runtimes and the Maven cache are shared)."""
+        return self.local / self.profile if self.profile else self.local
 
     @property
     def m2(self) -> Path:
@@ -98,17 +115,19 @@ class Layout:
 
     def data(self, service: str) -> Path:
         """Persistent data and rendered configuration of ``service``."""
-        return self.local / "data" / service
+        return self.state / "data" / service
 
     def log(self, service: str) -> Path:
-        return self.local / "logs" / f"{service}.log"
+        return self.state / "logs" / f"{service}.log"
 
     def pid(self, service: str) -> Path:
-        return self.local / "run" / f"{service}.pid"
+        return self.state / "run" / f"{service}.pid"
 
     def ensure(self) -> None:
-        for sub in ("m2", "dist", "data", "logs", "run"):
+        for sub in ("m2", "dist"):
             (self.local / sub).mkdir(parents=True, exist_ok=True)
+        for sub in ("data", "logs", "run"):
+            (self.state / sub).mkdir(parents=True, exist_ok=True)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_TYPES: tuple[type[Service], ...] = (Kafka, Neo4j, Registry, Prometheus)
 SERVICE_NAMES: tuple[str, ...] = tuple(t.name for t in SERVICE_TYPES)
+SECURE_SERVICE_NAMES: tuple[str, ...] = ("kafka", "neo4j")
 LOG_TAIL_LINES = 20
 EXTERNAL = "external"
 
@@ -57,12 +58,12 @@ def select(
     names: Sequence[str] | None, layout: Layout, settings: Settings
 ) -> list[Service]:
     """Service objects for ``names`` (all when None/empty), in start order."""
-    wanted = list(dict.fromkeys(names)) if names else list(SERVICE_NAMES)
-    unknown = [n for n in wanted if n not in SERVICE_NAMES]
+    known = SECURE_SERVICE_NAMES if settings.secure else SERVICE_NAMES
+    wanted = list(dict.fromkeys(names)) if names else list(known)
+    unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise InfraError(
-            f"unknown service(s) {', '.join(unknown)}; known: {', '.join(SERVICE_NAMES)}"
-        )
+        profile = "the secure profile's" if settings.secure else "known"
+        raise InfraError(f"unknown service(s) {', '.join(unknown)}; {profile}: {', '.join(known)}")
     return [t(layout, settings) for t in SERVICE_TYPES if t.name in wanted]
 
 
@@ -147,7 +148,7 @@ def ensure_up(
     others are left running.
     """
     settings = settings or Settings()
-    layout = Layout.for_root(root)
+    layout = Layout.for_root(root, settings.profile)
     layout.ensure()
     services = select(names, layout, settings)
     with process.exclusive(_lock_file(layout)):
@@ -155,7 +156,7 @@ def ensure_up(
 
 
 def _lock_file(layout: Layout) -> Path:
-    return layout.local / "run" / "infra.lock"
+    return layout.state / "run" / "infra.lock"
 
 
 def _ensure_up(services: list[Service]) -> list[UpResult]:
@@ -221,10 +222,11 @@ def down(
     settings: Settings | None = None,
 ) -> list[tuple[str, int | None]]:
     """Stop the selected services (SIGTERM, wait, SIGKILL); returns (name, stopped pid or None)."""
-    layout = Layout.for_root(root)
-    services = select(names, layout, settings or Settings())
+    settings = settings or Settings()
+    layout = Layout.for_root(root, settings.profile)
+    services = select(names, layout, settings)
     stopped: list[tuple[str, int | None]] = []
-    if not layout.local.is_dir():
+    if not layout.state.is_dir():
         return [(service.name, None) for service in reversed(services)]
     with process.exclusive(_lock_file(layout)):
         for service in reversed(services):
@@ -239,9 +241,10 @@ def status(
     root: Path | None = None,
     settings: Settings | None = None,
 ) -> list[ServiceStatus]:
-    layout = Layout.for_root(root)
+    settings = settings or Settings()
+    layout = Layout.for_root(root, settings.profile)
     result: list[ServiceStatus] = []
-    for service in select(names, layout, settings or Settings()):
+    for service in select(names, layout, settings):
         pid = process.running_pid(service.pid_file)
         rss = process.rss_kib(pid) if pid is not None else None
         port_open = pid is None and _port_in_use(service.settings.host, service.port)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 from lineage_stream.infra.layout import Settings
 
@@ -29,39 +31,49 @@ def http_ok(url: str, timeout: float = 3.0) -> None:
         raise NotReady(f"GET {url} answered {status}")
 
 
-def kafka(settings: Settings, timeout: float = 5.0) -> None:
-    """A metadata request through the AdminClient must list at least one broker."""
+def kafka(settings: Settings, timeout: float = 5.0, client: dict[str, str] | None = None) -> None:
+    """A metadata request through the AdminClient must list at least one broker.
+
+    ``client``: librdkafka settings (bootstrap and security) instead of the plaintext defaults.
+    """
     try:
         from confluent_kafka.admin import AdminClient
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise NotReady("confluent_kafka is not installed; cannot probe Kafka") from exc
-    client = AdminClient(
+    admin = AdminClient(
         {
             "bootstrap.servers": settings.kafka_bootstrap,
+            **(client or {}),
             "socket.connection.setup.timeout.ms": 3000,
             "log_level": 0,  # connection-refused noise while the broker starts
         }
     )
     try:
-        metadata = client.list_topics(timeout=timeout)
+        metadata = admin.list_topics(timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - KafkaException and friends
         raise NotReady(f"metadata request to {settings.kafka_bootstrap} failed: {exc}") from exc
     if not metadata.brokers:
         raise NotReady(f"metadata from {settings.kafka_bootstrap} lists no broker")
 
 
-def neo4j(settings: Settings, timeout: float = 5.0) -> None:
-    """``verify_connectivity()`` with the configured credentials."""
+def neo4j(
+    settings: Settings, timeout: float = 5.0, *, password: str | None = None, trusted_ca: Path | None = None
+) -> None:
+    """``verify_connectivity()`` with the configured credentials (TLS trusting ``trusted_ca`` if given)."""
     try:
-        from neo4j import GraphDatabase
+        from neo4j import GraphDatabase, TrustCustomCAs
         from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise NotReady("the neo4j driver is not installed; cannot probe Neo4j") from exc
+    tls: dict[str, Any] = {}
+    if trusted_ca is not None:
+        tls = {"encrypted": True, "trusted_certificates": TrustCustomCAs(str(trusted_ca))}
     driver = GraphDatabase.driver(
         settings.neo4j_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password),
+        auth=(settings.neo4j_user, password if password is not None else settings.neo4j_password),
         connection_timeout=timeout,
         max_connection_lifetime=30,
+        **tls,
     )
     try:
         driver.verify_connectivity()

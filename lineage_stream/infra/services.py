@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import config, maven, probes, toolchain
+from lineage_stream.infra import config, maven, probes, secure, toolchain
 from lineage_stream.infra.toolchain import ensure_binary
 from lineage_stream.infra.layout import Layout, Settings
 from lineage_stream.infra.process import tail
@@ -119,15 +119,22 @@ class Kafka(Service):
     def prepare(self) -> None:
         super().prepare()
         log_dir = self.data_dir / "kraft-logs"
-        self._write("server.properties", config.kafka_server_properties(self.settings, log_dir))
+        extra: list[str] = []
+        if self.settings.secure:
+            creds, tls = _secure_files(self.layout, self.settings)
+            properties = secure.kafka_server_properties(self.settings, log_dir, tls, creds)
+            self._write("server.properties", properties, mode=0o600)
+            extra = secure.scram_format_args(creds)
+        else:
+            self._write("server.properties", config.kafka_server_properties(self.settings, log_dir))
         self._write("log4j2.properties", config.KAFKA_LOG4J2)
         if not (log_dir / "meta.properties").exists():
-            self._format(log_dir)
+            self._format(log_dir, extra)
 
     def _classpath(self) -> str:
         return f"{self.lib}/*"
 
-    def _format(self, log_dir: Path) -> None:
+    def _format(self, log_dir: Path, extra: list[str]) -> None:
         id_file = self.data_dir / "cluster.id"
         if not id_file.exists():
             id_file.write_text(config.kafka_cluster_id() + "\n", encoding="utf-8")
@@ -145,6 +152,7 @@ class Kafka(Service):
             "-c",
             str(self.data_dir / "server.properties"),
             "--standalone",
+            *extra,
         ]
         log.info("kafka: formatting KRaft storage in %s (cluster %s)", log_dir, cluster_id)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +180,11 @@ class Kafka(Service):
         ]
 
     def probe(self) -> None:
-        probes.kafka(self.settings)
+        if self.settings.secure:
+            creds, tls = _secure_files(self.layout, self.settings, issue=False)
+            probes.kafka(self.settings, client=secure.kafka_admin_config(self.settings, tls, creds))
+        else:
+            probes.kafka(self.settings)
 
 
 class Neo4j(Service):
@@ -215,8 +227,14 @@ class Neo4j(Service):
 
     def prepare(self) -> None:
         super().prepare()
-        self._write("neo4j.conf", config.neo4j_conf(self.settings))
-        self._write("password", self.settings.neo4j_password + "\n", mode=0o600)
+        password, tls_lines = self.settings.neo4j_password, None
+        if self.settings.secure:
+            creds, tls = _secure_files(self.layout, self.settings)
+            password, tls_lines = creds.neo4j_password, secure.neo4j_bolt_tls(tls)
+            for sub in ("trusted", "revoked"):
+                (tls / sub).mkdir(exist_ok=True)
+        self._write("neo4j.conf", config.neo4j_conf(self.settings, tls_lines))
+        self._write("password", password + "\n", mode=0o600)
 
     def command(self) -> list[str]:
         return [
@@ -231,7 +249,11 @@ class Neo4j(Service):
         ]
 
     def probe(self) -> None:
-        probes.neo4j(self.settings)
+        if self.settings.secure:
+            creds, tls = _secure_files(self.layout, self.settings, issue=False)
+            probes.neo4j(self.settings, password=creds.neo4j_password, trusted_ca=tls / "ca.pem")
+        else:
+            probes.neo4j(self.settings)
 
 
 class Prometheus(Service):
@@ -264,6 +286,22 @@ class Prometheus(Service):
 
     def probe(self) -> None:
         probes.prometheus(self.settings)
+
+
+def _secure_files(layout: Layout, settings: Settings, *, issue: bool = True) -> tuple[secure.Credentials, Path]:
+    """The secure profile's credentials and TLS directory; certificates issued when stale if ``issue``."""
+    creds = secure.ensure_credentials(layout)
+    tls = secure.tls_dir(layout)
+    if issue:
+        from lineage_stream.infra import certs  # cryptography only for the secure profile
+
+        _, issued = certs.ensure_tls(tls, secure.cert_hosts(settings))
+        if issued:
+            log.info("secure: issued a new CA and certificates in %s", tls)
+        path = secure.client_config_path(layout)
+        path.write_text(secure.client_toml(settings, tls, creds), encoding="utf-8")
+        path.chmod(0o600)
+    return creds, tls
 
 
 def env_for_children() -> dict[str, str]:

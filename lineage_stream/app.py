@@ -14,6 +14,7 @@ import neo4j
 
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
 from lineage_stream.adapters.governance_store import GovernanceStore
+from lineage_stream.adapters.kafka_check import check_kafka
 from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
@@ -97,6 +98,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
     logger = {"logger": kafka_logger()}
+    check_kafka({**kafka.client_config("admin"), **logger})
     if kafka.topics.create:
         ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic], partitions=kafka.topics.partitions,
                       replication_factor=kafka.topics.replication_factor,

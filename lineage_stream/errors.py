@@ -97,3 +97,11 @@ class DeliveryError(LineageStreamError):
     def __init__(self, failures: list[str]) -> None:
         super().__init__(f"{len(failures)} event(s) not delivered: " + "; ".join(failures[:5]))
         self.failures = failures
+
+
+class KafkaAuthError(FatalError):
+    """A Kafka broker refused the credentials, or TLS with it failed (certificate, host name)."""
+
+
+class SinkTlsError(FatalError):
+    """TLS with Neo4j failed: the server's certificate is not trusted or does not name the host."""

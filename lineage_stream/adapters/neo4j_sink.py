@@ -18,7 +18,8 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from lineage_stream.errors import SinkAuthError, SinkUnavailable
+from lineage_stream.adapters.tls_diagnosis import verify_message
+from lineage_stream.errors import SinkAuthError, SinkTlsError, SinkUnavailable
 from lineage_stream.graph.cypher import EXPIRE_APPLIED, READ_APPLIED, READ_OFFSETS, SCHEMA, WRITE_ORDER
 from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.settings import Neo4jSettings
@@ -66,6 +67,10 @@ class Neo4jSink:
             raise SinkAuthError(f"Neo4j refused user {self._user!r} while {doing} ({error.code}): fix the "
                                 "credentials or the user's rights, then restart") from error
         except _TRANSIENT as error:
+            why = verify_message(error)
+            if why is not None:
+                raise SinkTlsError(f"Neo4j's TLS certificate was refused while {doing} ({why}): the URI's host must "
+                                   "be a name the certificate carries, signed by a CA in neo4j.trusted_ca") from None
             raise SinkUnavailable(f"Neo4j unavailable while {doing}: {error}") from error
 
     def close(self) -> None:

@@ -69,8 +69,9 @@ class Neo4jSink:
         except _TRANSIENT as error:
             why = verify_message(error)
             if why is not None:
-                raise SinkTlsError(f"Neo4j's TLS certificate was refused while {doing} ({why}): the URI's host must "
-                                   "be a name the certificate carries, signed by a CA in neo4j.trusted_ca") from None
+                advice = ("the host in neo4j.uri is not a name the server's certificate carries" if "mismatch" in why
+                          else "the server's certificate is not signed by a CA in neo4j.trusted_ca")
+                raise SinkTlsError(f"TLS with Neo4j failed while {doing}: {advice} ({why})") from None
             raise SinkUnavailable(f"Neo4j unavailable while {doing}: {error}") from error
 
     def close(self) -> None:

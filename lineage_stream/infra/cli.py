@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import manager, secure
+from lineage_stream.infra import manager, pins, secure
 from lineage_stream.infra.layout import Layout, Settings, default_root
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,13 @@ def add_parser(subparsers: Any) -> None:
             metavar="SERVICE",
             help=f"one of: {', '.join(manager.SERVICE_NAMES)}",
         )
+    pin = actions.add_parser(
+        "pins",
+        help="check the Maven artifacts against deploy/<service>/artifacts.sha256, or record them after a "
+        "reviewed upgrade",
+    )
+    pin.add_argument("pin_action", choices=("verify", "record"))
+    pin.add_argument("services", nargs="*", metavar="SERVICE", help="kafka, neo4j, registry (default: all)")
     parser.set_defaults(infra_run=run)
 
 
@@ -71,6 +78,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     root: Path | None = getattr(args, "root", None)
     names: list[str] = list(getattr(args, "services", None) or [])
     action = args.infra_action
+    if action == "pins":
+        argv = [args.pin_action, *names, *(["--root", str(root)] if root is not None else [])]
+        return pins.main(argv)
     settings = secure.secure_settings() if getattr(args, "secure", False) else Settings()
     try:
         if action == "up":

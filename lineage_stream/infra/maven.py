@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
+from lineage_stream.infra import pins
 from lineage_stream.infra.layout import Layout
 from lineage_stream.infra.process import tail
 
@@ -41,13 +42,18 @@ class MavenBuild:
     sources: tuple[Path, ...] = ()
     java_home: Path | None = None
     clean_out_dir: bool = True
+    # deploy/<service>/artifacts.sha256: every resolved jar is checked against it (pins.verify);
+    # ``own_jars`` are the ones the build itself produces, never pinned.
+    pins: Path | None = None
+    own_jars: tuple[str, ...] = ()
 
     def inputs_digest(self) -> str:
         digest = hashlib.sha256()
         digest.update(" ".join(self.goals).encode())
         for key in sorted(self.properties):
             digest.update(f"\0{key}={self.properties[key]}".encode())
-        for path in (self.pom, *sorted(_files(self.sources))):
+        pin_files = (self.pins,) if self.pins is not None and self.pins.is_file() else ()
+        for path in (self.pom, *pin_files, *sorted(_files(self.sources))):
             digest.update(f"\0{path.name}\0".encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
@@ -85,6 +91,7 @@ def command(build: MavenBuild, layout: Layout) -> list[str]:
         "-B",
         "-q",
         "-Dstyle.color=never",
+        "--strict-checksums",  # a download whose repository checksum differs fails the build
         "-s",
         str(layout.maven_settings),
         f"-Dmaven.repo.local={layout.m2}",
@@ -137,6 +144,9 @@ def ensure_built(build: MavenBuild, layout: Layout) -> bool:
         raise InfraError(
             f"{build.service}: Maven build failed ({what}); log: {build_log}\n{tail(build_log)}"
         )
+    if build.pins is not None:
+        checked = pins.verify(build.service, build.out_dir, build.pins, build.own_jars)
+        log.info("%s: %d artifact(s) match %s", build.service, checked, build.pins)
     (build.out_dir / STAMP_NAME).write_text(build.inputs_digest() + "\n", encoding="utf-8")
     log.info("%s: resolved in %.1f s", build.service, time.monotonic() - started)
     return True

@@ -49,6 +49,7 @@ class Registry(Service):
 
 
     name = "registry"
+    own_jars = ("registry-app-1.jar", "registry-app-1-runner.jar")
     start_timeout = 180.0
     stop_timeout = 30.0
 
@@ -75,6 +76,8 @@ class Registry(Service):
             output=self.runner,
             sources=(project / "src",),
             java_home=self.java.home,
+            pins=self.pinned()[1],
+            own_jars=self.own_jars,
         )
         try:
             maven.ensure_built(build, self.layout)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import config, maven, probes, secure, toolchain
+from lineage_stream.infra import config, maven, pins, probes, secure, toolchain
 from lineage_stream.infra.toolchain import ensure_binary
 from lineage_stream.infra.layout import Layout, Settings
 from lineage_stream.infra.process import tail
@@ -30,6 +30,8 @@ class Service(ABC):
     name: ClassVar[str]
     start_timeout: ClassVar[float] = 120.0
     stop_timeout: ClassVar[float] = 60.0
+    own_jars: ClassVar[tuple[str, ...]] = ()
+    """Jars the service's own build produces (not pinned by checksum)."""
 
     def __init__(self, layout: Layout, settings: Settings) -> None:
         self.layout = layout
@@ -63,6 +65,10 @@ class Service(ABC):
     @abstractmethod
     def install(self) -> None:
         """Make the runtime available (cached: a no-op when already installed)."""
+
+    def pinned(self) -> tuple[Path, Path, tuple[str, ...]]:
+        """(runtime directory, checksum list, own jars) of a service resolved by Maven."""
+        return self.layout.dist(self.name), self.layout.deploy / self.name / pins.PIN_FILE, self.own_jars
 
     def prepare(self) -> None:
         """Write configuration files and initialise storage before a start."""
@@ -112,6 +118,7 @@ class Kafka(Service):
                 out_dir=self.layout.dist(self.name),
                 output=self.lib,
                 java_home=self.java.home,
+                pins=self.pinned()[1],
             ),
             self.layout,
         )
@@ -191,6 +198,7 @@ class Neo4j(Service):
     """Neo4j Community 5.26 LTS with Neo4j Browser, through our launcher (deploy/neo4j)."""
 
     name = "neo4j"
+    own_jars = ("neo4j-launcher-1.jar",)
     start_timeout = 180.0
     stop_timeout = 90.0
 
@@ -221,6 +229,8 @@ class Neo4j(Service):
                 output=self.lib / "neo4j-launcher-1.jar",
                 sources=(project / "src",),
                 java_home=self.java.home,
+                pins=self.pinned()[1],
+                own_jars=self.own_jars,
             ),
             self.layout,
         )

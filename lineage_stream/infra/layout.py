@@ -65,7 +65,8 @@ class Settings:
 
     @property
     def registry_base_url(self) -> str:
-        return f"http://{self.host}:{self.registry_port}"
+        scheme = "https" if self.secure else "http"
+        return f"{scheme}://{self.public_host}:{self.registry_port}"
 
     @property
     def registry_url(self) -> str:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 SERVICE_TYPES: tuple[type[Service], ...] = (Kafka, Neo4j, Registry, Prometheus)
 SERVICE_NAMES: tuple[str, ...] = tuple(t.name for t in SERVICE_TYPES)
-SECURE_SERVICE_NAMES: tuple[str, ...] = ("kafka", "neo4j")
+SECURE_SERVICE_NAMES: tuple[str, ...] = ("kafka", "neo4j", "registry")
 LOG_TAIL_LINES = 20
 EXTERNAL = "external"
 

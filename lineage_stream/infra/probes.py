@@ -5,6 +5,7 @@ Client libraries are imported lazily so the rest of the package works without th
 
 from __future__ import annotations
 
+import ssl
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,10 +18,11 @@ class NotReady(Exception):
     """The service does not answer (yet); the message says what was tried and what happened."""
 
 
-def http_ok(url: str, timeout: float = 3.0) -> None:
-    """GET ``url``; NotReady unless it answers 200."""
+def http_ok(url: str, timeout: float = 3.0, ca_file: Path | None = None) -> None:
+    """GET ``url`` (HTTPS trusting ``ca_file`` when given); NotReady unless it answers 200."""
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file is not None else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URL
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310 - loopback URL
             status = response.status
     except urllib.error.HTTPError as exc:
         raise NotReady(f"GET {url} answered {exc.code}") from exc
@@ -89,8 +91,8 @@ def neo4j(
         driver.close()
 
 
-def registry(settings: Settings, timeout: float = 3.0) -> None:
-    http_ok(f"{settings.registry_url}/subjects", timeout)
+def registry(settings: Settings, timeout: float = 3.0, ca_file: Path | None = None) -> None:
+    http_ok(f"{settings.registry_url}/subjects", timeout, ca_file)
 
 
 def prometheus(settings: Settings, timeout: float = 3.0) -> None:

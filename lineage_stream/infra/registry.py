@@ -9,18 +9,19 @@ releases cannot be resolved from the package registries reachable here).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import maven, probes, toolchain
+from lineage_stream.infra import maven, probes, secure, toolchain
 from lineage_stream.infra.layout import Settings
-from lineage_stream.infra.services import Service
+from lineage_stream.infra.services import Service, _secure_files
 
 README_HINT = "see deploy/README.md (registry section) for what resolves and what does not"
 RUNNER_JAR = "registry-app-1-runner.jar"
 
 
-def registry_properties(settings: Settings, data_dir: Path) -> str:
+def registry_properties(settings: Settings, data_dir: Path, tls: Sequence[str] = ()) -> str:
     """Runtime configuration (``config/application.properties`` in the working directory).
 
     Apicurio's own defaults are ``%prod.``-qualified, so the overrides must be as well.
@@ -29,8 +30,9 @@ def registry_properties(settings: Settings, data_dir: Path) -> str:
     lines = [
         "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
         f"quarkus.http.host={settings.host}",
-        f"quarkus.http.port={settings.registry_port}",
-        f"%prod.quarkus.http.port={settings.registry_port}",
+        *([f"quarkus.http.ssl-port={settings.registry_port}", f"%prod.quarkus.http.ssl-port={settings.registry_port}",
+           *tls] if tls else
+          [f"quarkus.http.port={settings.registry_port}", f"%prod.quarkus.http.port={settings.registry_port}"]),
         "quarkus.http.access-log.enabled=false",
         f"%prod.quarkus.datasource.jdbc.url=jdbc:h2:file:{h2};DB_CLOSE_ON_EXIT=FALSE",
         "%prod.quarkus.datasource.jdbc.initial-size=2",
@@ -87,8 +89,12 @@ class Registry(Service):
     def prepare(self) -> None:
         super().prepare()
         (self.data_dir / "tmp").mkdir(parents=True, exist_ok=True)
+        tls: list[str] = []
+        if self.settings.secure:
+            _, tls_dir = _secure_files(self.layout, self.settings)
+            tls = secure.registry_tls(tls_dir)
         self._write(
-            "config/application.properties", registry_properties(self.settings, self.data_dir)
+            "config/application.properties", registry_properties(self.settings, self.data_dir, tls)
         )
 
     def command(self) -> list[str]:
@@ -103,4 +109,5 @@ class Registry(Service):
         ]
 
     def probe(self) -> None:
-        probes.registry(self.settings)
+        ca = secure.tls_dir(self.layout) / "ca.pem" if self.settings.secure else None
+        probes.registry(self.settings, ca_file=ca)

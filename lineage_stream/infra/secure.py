@@ -1,7 +1,8 @@
 """The secure profile of the local services (``lineage-stream infra up --secure``).
 
 Kafka gets a SASL_SSL listener (SCRAM-SHA-512 and PLAIN) and an SSL listener that requires a client
-certificate (mTLS); Neo4j requires TLS on Bolt. A CA and the certificates are generated at start-up
+certificate (mTLS); Neo4j requires TLS on Bolt; the schema registry serves HTTPS only (no basic
+authentication: Apicurio 2.4 authenticates through an OIDC server only). A CA and the certificates are generated at start-up
 (``certs``), the users' passwords once, at random. Everything lives under ``.local/secure`` on its
 own ports, so the plaintext services keep running beside it. ``client.toml`` there is a settings
 file that points lineage-stream at the secure services as the ``worker`` user.
@@ -35,6 +36,8 @@ def secure_settings(**changes: object) -> Settings:
         kafka_mtls_port=9194,
         neo4j_bolt_port=7787,
         neo4j_http_port=None,
+        registry_port=8182,
+        registry_heap="384m",
         kafka_heap="512m",
         neo4j_heap="512m",
         neo4j_pagecache="128m",
@@ -168,6 +171,16 @@ def neo4j_bolt_tls(tls: Path) -> list[str]:
     ]
 
 
+def registry_tls(tls: Path) -> list[str]:
+    """Apicurio (Quarkus) settings: HTTPS only, with the generated key and certificate chain."""
+    return [
+        "quarkus.http.insecure-requests=disabled",
+        "quarkus.http.ssl.certificate.files=" + str(tls / "server.crt"),
+        "quarkus.http.ssl.certificate.key-files=" + str(tls / "server.key"),
+        "quarkus.http.ssl.protocols=TLSv1.3,TLSv1.2",
+    ]
+
+
 def kafka_admin_config(settings: Settings, tls: Path, creds: Credentials) -> dict[str, str]:
     """librdkafka settings for the admin user over SCRAM (the readiness probe)."""
     return {
@@ -196,6 +209,9 @@ def client_toml(settings: Settings, tls: Path, creds: Credentials, user: str = "
         f"sasl_mechanism = {q(SCRAM)}",
         f"sasl_username = {q(user)}",
         f"sasl_password = {q(creds.kafka[user])}",
+        f"ssl_ca_location = {q(str(tls / 'ca.pem'))}",
+        "[registry]",
+        f"url = {q(settings.registry_url)}",
         f"ssl_ca_location = {q(str(tls / 'ca.pem'))}",
         "[neo4j]",
         f"uri = {q(settings.neo4j_uri)}",

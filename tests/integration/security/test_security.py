@@ -1,7 +1,7 @@
 """Security end to end, against the secure local services that ``lineage-stream infra up --secure`` starts.
 
-Kafka with SASL_SSL (SCRAM-SHA-512 and PLAIN) and an mTLS listener, Neo4j with TLS on Bolt, a CA
-generated at start-up. Every client is driven the way a user drives it: the CLI with the settings
+Kafka with SASL_SSL (SCRAM-SHA-512 and PLAIN) and an mTLS listener, Neo4j with TLS on Bolt, the
+schema registry over HTTPS only, a CA generated at start-up. Every client is driven the way a user drives it: the CLI with the settings
 file the secure stack writes and ``LINEAGE_*`` variables over it, and the OpenLineage client's
 Kafka transport with the same librdkafka settings. Afterwards the known secrets are looked for in
 everything users read: output and logs, exception text, ``repr()`` of the settings, ``/metrics``,
@@ -80,12 +80,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def user_env(stack: SecureStack, suffix: str, registry_url: str, **overrides: str) -> dict[str, str]:
+def user_env(stack: SecureStack, suffix: str, **overrides: str) -> dict[str, str]:
     """The environment a user sets: the secure stack's settings file, then variables over it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINEAGE_")}
     env.update({
         "LINEAGE_CONFIG_FILE": str(stack.settings_file),
-        "LINEAGE_REGISTRY__URL": registry_url,
         "LINEAGE_KAFKA__AVRO_TOPIC": f"sec-events-{suffix}",
         "LINEAGE_KAFKA__OPENLINEAGE_TOPICS": f"sec-openlineage-{suffix}",
         "LINEAGE_KAFKA__DLQ_TOPIC": f"sec-dlq-{suffix}",
@@ -120,13 +119,15 @@ def assert_no_secret(where: str, text: str, secrets: list[str]) -> None:
     assert not found, f"a secret appears in {where}: {found}"
 
 
-def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, services, unique: str, tmp_path: Path) -> None:
-    """Producer CLI (PLAIN) and the OpenLineage Kafka transport (SCRAM) over SASL_SSL, the worker CLI over
-    SASL_SSL/SCRAM and TLS Bolt into Neo4j, a dead letter; then no secret anywhere users read."""
+def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: str, tmp_path: Path) -> None:
+    """Producer CLI (PLAIN, Avro through the HTTPS registry) and the OpenLineage Kafka transport (SCRAM) over
+    SASL_SSL, the worker CLI over SASL_SSL/SCRAM, HTTPS to the registry and TLS Bolt into Neo4j, a dead
+    letter; then no secret anywhere users read."""
     stack, ns = secure_stack, f"sec-{unique}"
-    env = user_env(stack, unique, services.registry_url)
+    env = user_env(stack, unique)
     settings = load_settings(env=env)
     assert settings.kafka.security.protocol == "SASL_SSL" and settings.neo4j.trusted_ca == stack.ca
+    assert settings.registry.url.startswith("https://") and settings.registry.ssl_ca_location == stack.ca
 
     # 1. The producer CLI, as the `producer` user over PLAIN.
     source_file = tmp_path / "events.jsonl"
@@ -233,12 +234,12 @@ NEO4J_CASES = {
 
 
 @pytest.mark.parametrize("service,case", [("kafka", c) for c in KAFKA_CASES] + [("neo4j", c) for c in NEO4J_CASES])
-def test_refused_fast_with_a_clear_error_and_no_secret(secure_stack: SecureStack, services, unique: str,
+def test_refused_fast_with_a_clear_error_and_no_secret(secure_stack: SecureStack, unique: str,
                                                         tmp_path: Path, service: str, case: str) -> None:
     overrides, expected = (KAFKA_CASES if service == "kafka" else NEO4J_CASES)[case]
     other_ca = str(_other_ca(tmp_path))
     overrides = {k: v.format(other_ca=other_ca) for k, v in overrides.items()}
-    env = user_env(secure_stack, unique, services.registry_url, **overrides)
+    env = user_env(secure_stack, unique, **overrides)
     started = time.monotonic()
     result = run_cli(["worker", "--until-idle", "--no-metrics"], env, timeout=FAIL_FAST_S + 30)
     elapsed = time.monotonic() - started

@@ -39,7 +39,8 @@ def test_other_hosts_reissue(tmp_path: Path) -> None:
 
 def test_secure_profile_has_its_own_ports_and_state(tmp_path: Path) -> None:
     plain, safe = Settings(), secure.secure_settings()
-    ports = lambda s: {s.kafka_port, s.kafka_controller_port, s.neo4j_bolt_port, s.kafka_mtls_port}  # noqa: E731
+    ports = lambda s: {s.kafka_port, s.kafka_controller_port, s.neo4j_bolt_port, s.kafka_mtls_port,  # noqa: E731
+                       s.registry_port}
     assert not ports(plain) & ports(safe)
     assert Layout.for_root(tmp_path, safe.profile).data("kafka") != Layout.for_root(tmp_path).data("kafka")
     assert Layout.for_root(tmp_path, safe.profile).dist("kafka") == Layout.for_root(tmp_path).dist("kafka")
@@ -76,4 +77,15 @@ def test_client_settings_file_loads_into_the_settings_model(tmp_path: Path) -> N
     assert librdkafka["sasl.username"] == "worker" and librdkafka["sasl.password"] == "W\"pw\\"
     assert librdkafka["ssl.endpoint.identification.algorithm"] == "https"
     assert settings.neo4j.uri == "bolt://localhost:7787" and settings.neo4j.trusted_ca == tmp_path / "ca.pem"
+    assert settings.registry.client_config() == {"url": "https://localhost:8182/apis/ccompat/v7",
+                                                 "ssl.ca.location": str(tmp_path / "ca.pem")}
     assert "N-pw" not in repr(settings) and "W\"pw" not in repr(settings)
+
+
+def test_registry_serves_https_only_in_the_secure_profile(tmp_path: Path) -> None:
+    from lineage_stream.infra.registry import registry_properties
+
+    text = registry_properties(secure.secure_settings(), tmp_path, secure.registry_tls(tmp_path))
+    assert "quarkus.http.ssl-port=8182" in text and "quarkus.http.insecure-requests=disabled" in text
+    assert "quarkus.http.port=" not in text
+    assert "quarkus.http.port=8081" in registry_properties(Settings(), tmp_path)

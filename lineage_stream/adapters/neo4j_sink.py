@@ -89,8 +89,12 @@ class Neo4jSink:
         Raises:
             SinkUnavailable: Neo4j cannot be reached.
             SinkAuthError: Neo4j refused the credentials or the rights.
+            SinkTlsError: Neo4j's certificate is not trusted or does not name the host.
         """
         with self._classified("creating the schema"):
+            # One connection first: a refused certificate or password fails here at once, where
+            # execute_query would retry it as an outage for max_transaction_retry_time.
+            self._driver.verify_connectivity()
             for statement in SCHEMA:
                 self._driver.execute_query(statement, database_=self._database)
 

@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Protocol, Sequence
 
 from lineage_stream.errors import ConfigError, LineageStreamError
 
@@ -105,6 +105,7 @@ def cmd_produce(args: argparse.Namespace) -> int:
     from lineage_stream.producer import LineageProducer
 
     settings = settings_of(args)
+    _check_kafka(settings, "producer")
     with LineageProducer.from_settings(settings) as producer:
         for path in args.files:
             count = 0
@@ -204,6 +205,14 @@ def _preview(value: bytes | None, width: int = 80) -> str:
         return value[: width // 3].hex() + ("…" if len(value) > width // 3 else "")
 
 
+def _check_kafka(settings: "Settings", role: Literal["consumer", "producer", "admin"]) -> None:
+    """Stop at once (KafkaAuthError) when the brokers refuse the credentials or TLS fails."""
+    from lineage_stream.adapters.kafka_check import check_kafka
+    from lineage_stream.logs import kafka_logger
+
+    check_kafka({**settings.kafka.client_config(role), "logger": kafka_logger()})
+
+
 def cmd_dlq(args: argparse.Namespace) -> int:
     from lineage_stream.adapters.dead_letter_admin import read_dead_letters, replay_dead_letters
 
@@ -212,6 +221,7 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     kafka = settings.kafka
     consumer_config = {**kafka.client_config("consumer"), "logger": kafka_logger()}
+    _check_kafka(settings, "consumer")
     if args.action == "replay":
         count = replay_dead_letters(kafka.bootstrap, kafka.dlq_topic, from_beginning=args.from_beginning,
                                     consumer_config=consumer_config,

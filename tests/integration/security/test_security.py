@@ -254,6 +254,23 @@ def test_refused_fast_with_a_clear_error_and_no_secret(secure_stack: SecureStack
     assert_no_secret(f"{service} {case} output", output, secure_stack.secrets() + wrong)
 
 
+@pytest.mark.parametrize("command", [["produce", "{file}"], ["dlq", "list"]])
+def test_cli_commands_refuse_a_wrong_password_fast(secure_stack: SecureStack, unique: str, tmp_path: Path,
+                                                   command: list[str]) -> None:
+    source_file = tmp_path / "events.jsonl"
+    source_file.write_text(json.dumps(openlineage_event(f"sec-{unique}", "job", "a", "b")) + "\n")
+    wrong = {**as_producer(secure_stack), "LINEAGE_KAFKA__SECURITY__SASL_PASSWORD": "Wrong-Producer-Pw-4711"}
+    started = time.monotonic()
+    result = run_cli([part.format(file=source_file) for part in command], user_env(secure_stack, unique, **wrong))
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+    print(f"\n{command[0]} with a wrong password: exit {result.returncode} after {elapsed:.1f} s: "
+          f"{output.strip().splitlines()[-1][:200]}")
+    assert result.returncode == 2 and "KafkaAuthError" in output and "refused user 'producer' (SASL PLAIN)" in output
+    assert elapsed < FAIL_FAST_S
+    assert_no_secret(f"{command[0]} output", output, secure_stack.secrets() + ["Wrong-Producer-Pw-4711"])
+
+
 def test_mtls_listener_needs_a_client_certificate(secure_stack: SecureStack, unique: str) -> None:
     """The SSL listener requires a client certificate: with the generated one a client gets metadata,
     without one the check reports a TLS failure."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 
-from lineage_stream.infra.layout import Settings
+from lineage_stream_dev.infra.layout import Settings
 
 
 class NotReady(Exception):

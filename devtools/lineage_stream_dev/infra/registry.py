@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import maven, probes, toolchain
-from lineage_stream.infra.layout import Settings
-from lineage_stream.infra.services import Service
+from lineage_stream_dev.infra import maven, probes, toolchain
+from lineage_stream_dev.infra.layout import Settings
+from lineage_stream_dev.infra.services import Service
 
 README_HINT = "see deploy/README.md (registry section) for what resolves and what does not"
 RUNNER_JAR = "registry-app-1-runner.jar"
@@ -27,7 +27,7 @@ def registry_properties(settings: Settings, data_dir: Path) -> str:
     """
     h2 = data_dir / "h2" / "registry"
     lines = [
-        "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
+        "# Rendered by lineage_stream_dev.infra; edits are overwritten on the next `infra up`.",
         f"quarkus.http.host={settings.host}",
         f"quarkus.http.port={settings.registry_port}",
         f"%prod.quarkus.http.port={settings.registry_port}",

@@ -45,7 +45,6 @@ _COMMANDS = {
     "dlq": "inspect and replay the dead-letter topic",
     "migrate": "bring an existing graph to the current storage (idempotent)",
     "config": "show the settings in force, or generate their reference (docs/configuration.md)",
-    "infra": "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
 }
 # The analysts' commands (lineage_stream/query/cli.py registers them all at once).
 _QUERY_COMMANDS = {
@@ -253,12 +252,6 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 def _add_command(commands: Any, name: str, full: bool) -> argparse.ArgumentParser | None:
     """The sub-command's parser; only the command being run is built in full (and imports its module)."""
-    if name == "infra" and full:
-        from lineage_stream.infra import cli as infra_cli
-
-        infra_cli.add_parser(commands)
-        commands.choices["infra"].set_defaults(handler=infra_cli.run)
-        return None
     parser: argparse.ArgumentParser = commands.add_parser(name, help=_COMMANDS[name], description=_COMMANDS[name])
     if not full:
         parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -303,8 +296,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="same as --log-level DEBUG")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _chosen(argv)
-    built = {name: _add_command(commands, name, full=chosen in (None, name) and name != "infra"
-                                or chosen == name) for name in _COMMANDS}
+    built = {name: _add_command(commands, name, full=chosen in (None, name)) for name in _COMMANDS}
 
     produce = built["produce"]
     if produce is not None:

@@ -22,4 +22,12 @@ def _bench(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=run)
 
 
+def _infra(parser: argparse.ArgumentParser) -> None:
+    from lineage_stream_dev.infra.cli import add_arguments
+
+    add_arguments(parser)
+
+
+infra = Command("start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
+                _infra)
 bench = Command("measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)", _bench)

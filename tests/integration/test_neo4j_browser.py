@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from lineage_stream.infra.layout import Settings
+from lineage_stream_dev.infra.layout import Settings
 
 pytestmark = pytest.mark.integration
 

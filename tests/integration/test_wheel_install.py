@@ -34,7 +34,7 @@ def test_the_wheel_installs_and_runs_produce_then_worker(services, graph, unique
     (wheel,) = dist.glob("lineage_stream-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         packages = {name.split("/")[1] for name in archive.namelist() if name.startswith("lineage_stream/") and name.count("/") > 1}
-    assert not packages & {"bench", "reliability"}, "development tooling belongs in devtools/, not in the wheel"
+    assert not packages & {"bench", "reliability", "infra"}, "development tooling belongs in devtools/, not in the wheel"
     assert "schemas" in packages
 
     env_dir = tmp_path / "venv"

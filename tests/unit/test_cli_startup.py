@@ -11,7 +11,7 @@ import pytest
 
 from lineage_stream.cli import main
 
-HEAVY = ("neo4j", "prometheus_client", "lineage_stream.app", "lineage_stream.infra", "lineage_stream_dev.bench",
+HEAVY = ("neo4j", "prometheus_client", "lineage_stream.app", "lineage_stream_dev.infra", "lineage_stream_dev.bench",
          "lineage_stream_dev.reliability", "lineage_stream.worker")
 
 
@@ -31,7 +31,7 @@ def test_light_commands_import_no_worker_or_tooling_modules(argv):
 
 
 def test_tooling_is_imported_only_for_its_own_command():
-    assert "lineage_stream.infra.manager" in _imported_after(["infra", "--help"])
+    assert "lineage_stream_dev.infra.manager" in _imported_after(["infra", "--help"])
     assert "lineage_stream_dev.bench.__main__" in _imported_after(["bench", "--help"])
 
 

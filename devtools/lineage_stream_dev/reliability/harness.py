@@ -30,7 +30,7 @@ import neo4j
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from lineage_stream import infra
+from lineage_stream_dev import infra
 from lineage_stream.errors import InfraError
 from lineage_stream_dev.reliability.canonical import diff_graphs
 from lineage_stream_dev.reliability.export import applied_event_ids, export_graph, stored_offsets
@@ -46,7 +46,7 @@ Offsets = dict[tuple[str, int], int]
 
 
 class Endpoints(Protocol):
-    """Where the services are: ``lineage_stream.infra`` endpoints, or the integration tests' ``services``."""
+    """Where the services are: ``lineage_stream_dev.infra`` endpoints, or the integration tests' ``services``."""
 
     @property
     def kafka_bootstrap(self) -> str: ...

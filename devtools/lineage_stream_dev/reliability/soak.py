@@ -25,7 +25,7 @@ from typing import Sequence
 
 import neo4j
 
-from lineage_stream import infra
+from lineage_stream_dev import infra
 from lineage_stream.failpoints import POINTS
 from lineage_stream.model import LineageEvent
 from lineage_stream_dev.reliability.export import stored_offsets

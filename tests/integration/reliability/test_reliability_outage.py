@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from lineage_stream import infra
+from lineage_stream_dev import infra
 from lineage_stream_dev.reliability.feed import Feeder, avro_records, prepare_topics, produce, register_schema
 from lineage_stream_dev.reliability.generator import StreamSpec, generate_events
 from lineage_stream_dev.reliability.harness import (

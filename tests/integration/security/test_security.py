@@ -30,8 +30,8 @@ import neo4j
 import pytest
 from confluent_kafka import Consumer, Producer
 
-from lineage_stream.infra import certs, manager, secure
-from lineage_stream.infra.layout import Layout, default_root
+from lineage_stream_dev.infra import certs, manager, secure
+from lineage_stream_dev.infra.layout import Layout, default_root
 from lineage_stream.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from lineage_stream.infra import config
-from lineage_stream.infra.layout import Endpoints, Layout, Settings, local_endpoints
-from lineage_stream.infra.registry import registry_properties
+from lineage_stream_dev.infra import config
+from lineage_stream_dev.infra.layout import Endpoints, Layout, Settings, local_endpoints
+from lineage_stream_dev.infra.registry import registry_properties
 
 
 def _props(text: str) -> dict[str, str]:
@@ -113,4 +113,4 @@ def test_layout_paths(tmp_path: Path) -> None:
 
 def test_default_root_is_the_checkout() -> None:
     root = Layout.for_root().root
-    assert (root / "lineage_stream" / "infra" / "__init__.py").is_file()
+    assert (root / "devtools" / "lineage_stream_dev" / "infra" / "__init__.py").is_file()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import cli, maven, manager, toolchain
-from lineage_stream.infra.layout import Layout, Settings
+from lineage_stream_dev.infra import cli, maven, manager, toolchain
+from lineage_stream_dev.infra.layout import Layout, Settings
 
 
 def test_select_orders_and_validates(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import pins
+from lineage_stream_dev.infra import pins
 
 ROOT = Path(__file__).resolve().parents[3]
 

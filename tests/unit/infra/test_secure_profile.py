@@ -9,8 +9,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from lineage_stream.infra import certs, config, secure
-from lineage_stream.infra.layout import Layout, Settings
+from lineage_stream_dev.infra import certs, config, secure
+from lineage_stream_dev.infra.layout import Layout, Settings
 from lineage_stream.settings import load_settings
 
 
@@ -83,7 +83,7 @@ def test_client_settings_file_loads_into_the_settings_model(tmp_path: Path) -> N
 
 
 def test_registry_serves_https_only_in_the_secure_profile(tmp_path: Path) -> None:
-    from lineage_stream.infra.registry import registry_properties
+    from lineage_stream_dev.infra.registry import registry_properties
 
     text = registry_properties(secure.secure_settings(), tmp_path, secure.registry_tls(tmp_path))
     assert "quarkus.http.ssl-port=8182" in text and "quarkus.http.insecure-requests=disabled" in text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra.process import tail
+from lineage_stream_dev.infra.process import tail
 
 log = logging.getLogger(__name__)
 

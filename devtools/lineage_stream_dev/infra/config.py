@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from lineage_stream.infra.layout import Settings
+from lineage_stream_dev.infra.layout import Settings
 
 
 def kafka_cluster_id() -> str:
@@ -22,7 +22,7 @@ def kafka_server_properties(settings: Settings, log_dir: Path) -> str:
     """server.properties of a single combined broker + controller KRaft node."""
     host = settings.host
     lines = [
-        "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
+        "# Rendered by lineage_stream_dev.infra; edits are overwritten on the next `infra up`.",
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.bootstrap.servers={host}:{settings.kafka_controller_port}",
@@ -51,7 +51,7 @@ def kafka_server_properties(settings: Settings, log_dir: Path) -> str:
 
 
 KAFKA_LOG4J2 = """\
-# Rendered by lineage_stream.infra: Kafka logs to stdout, which goes to .local/logs/kafka.log.
+# Rendered by lineage_stream_dev.infra: Kafka logs to stdout, which goes to .local/logs/kafka.log.
 status = warn
 appender.stdout.type = Console
 appender.stdout.name = STDOUT
@@ -97,7 +97,7 @@ def neo4j_conf(settings: Settings, bolt_tls: Sequence[str] | None = None) -> str
         f"server.http.advertised_address={settings.host}:{settings.neo4j_http_port}",
     ])
     lines = [
-        "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
+        "# Rendered by lineage_stream_dev.infra; edits are overwritten on the next `infra up`.",
         f"server.default_listen_address={settings.host}",
         f"server.default_advertised_address={settings.host}",
         "server.bolt.enabled=true",
@@ -142,7 +142,7 @@ def prometheus_yml(settings: Settings, rule_globs: Sequence[str] = ()) -> str:
     rules = "".join(f'  - "{pattern}"\n' for pattern in rule_globs)
     rule_block = f"rule_files:\n{rules}\n" if rules else ""  # a glob matching nothing is fine
     return f"""\
-# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.
+# Rendered by lineage_stream_dev.infra; edits are overwritten on the next `infra up`.
 global:
   scrape_interval: {interval}
   evaluation_interval: {interval}

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import process
-from lineage_stream.infra.layout import Endpoints, Layout, Settings
-from lineage_stream.infra.probes import NotReady
-from lineage_stream.infra.registry import Registry
-from lineage_stream.infra.services import Kafka, Neo4j, Prometheus, Service, env_for_children
+from lineage_stream_dev.infra import process
+from lineage_stream_dev.infra.layout import Endpoints, Layout, Settings
+from lineage_stream_dev.infra.probes import NotReady
+from lineage_stream_dev.infra.registry import Registry
+from lineage_stream_dev.infra.services import Kafka, Neo4j, Prometheus, Service, env_for_children
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from lineage_stream.errors import InfraError
 
 PIN_FILE = "artifacts.sha256"
-HEADER = ("# SHA-256 of every jar Maven resolves for this service, checked by lineage_stream.infra at install.\n"
+HEADER = ("# SHA-256 of every jar Maven resolves for this service, checked by lineage_stream_dev.infra at install.\n"
           "# Regenerate after a reviewed upgrade: lineage-stream infra pins record SERVICE\n")
 
 
@@ -96,8 +96,8 @@ def record(runtime: Path, pin_file: Path, own: Iterable[str] = ()) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``lineage-stream infra pins verify|record [SERVICE ...]``: check or record what ``infra up`` resolved."""
-    from lineage_stream.infra.layout import Layout, Settings
-    from lineage_stream.infra.manager import select
+    from lineage_stream_dev.infra.layout import Layout, Settings
+    from lineage_stream_dev.infra.manager import select
 
     parser = argparse.ArgumentParser(prog="lineage-stream infra pins")
     parser.add_argument("action", choices=("record", "verify"))

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineage_stream.infra.layout import Layout, Settings
+from lineage_stream_dev.infra.layout import Layout, Settings
 
 PROFILE = "secure"
 KAFKA_USERS = ("admin", "worker", "producer")
@@ -110,7 +110,7 @@ def kafka_server_properties(settings: Settings, log_dir: Path, tls: Path, creds:
         advertised.append(f"MTLS://{public}:{settings.kafka_mtls_port}")
         protocols.append("MTLS:SSL")
     lines = [
-        "# Rendered by lineage_stream.infra (secure profile); edits are overwritten on the next `infra up`.",
+        "# Rendered by lineage_stream_dev.infra (secure profile); edits are overwritten on the next `infra up`.",
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.bootstrap.servers={host}:{settings.kafka_controller_port}",

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import maven, probes, secure, toolchain
-from lineage_stream.infra.layout import Settings
-from lineage_stream.infra.services import Service, _secure_files
+from lineage_stream_dev.infra import maven, probes, secure, toolchain
+from lineage_stream_dev.infra.layout import Settings
+from lineage_stream_dev.infra.services import Service, _secure_files
 
 README_HINT = "see deploy/README.md (registry section) for what resolves and what does not"
 RUNNER_JAR = "registry-app-1-runner.jar"
@@ -28,7 +28,7 @@ def registry_properties(settings: Settings, data_dir: Path, tls: Sequence[str] =
     """
     h2 = data_dir / "h2" / "registry"
     lines = [
-        "# Rendered by lineage_stream.infra; edits are overwritten on the next `infra up`.",
+        "# Rendered by lineage_stream_dev.infra; edits are overwritten on the next `infra up`.",
         f"quarkus.http.host={settings.host}",
         *([f"quarkus.http.ssl-port={settings.registry_port}", f"%prod.quarkus.http.ssl-port={settings.registry_port}",
            *tls] if tls else

@@ -3,7 +3,7 @@
 Every service runs as a detached background process on 127.0.0.1, installed from package
 registries into ``<root>/.local`` (Maven jars in ``.local/m2``; Prometheus from Debian)::
 
-    from lineage_stream.infra import up
+    from lineage_stream_dev.infra import up
     endpoints = up(["kafka", "neo4j"])  # idempotent; waits until they answer
     endpoints.kafka_bootstrap           # '127.0.0.1:9092'
 
@@ -16,8 +16,8 @@ what failed and its log file.
 
 from __future__ import annotations
 
-from lineage_stream.infra.layout import Endpoints, Layout, Settings, default_root, local_endpoints
-from lineage_stream.infra.manager import (
+from lineage_stream_dev.infra.layout import Endpoints, Layout, Settings, default_root, local_endpoints
+from lineage_stream_dev.infra.manager import (
     SERVICE_NAMES,
     ServiceStatus,
     UpResult,

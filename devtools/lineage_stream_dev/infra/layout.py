@@ -14,8 +14,8 @@ LOOPBACK = "127.0.0.1"
 
 
 def default_root() -> Path:
-    """The project root: the parent of the ``lineage_stream`` package directory."""
-    return Path(__file__).resolve().parent.parent.parent
+    """The project root: the checkout holding ``devtools/lineage_stream_dev/infra``."""
+    return Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """``lineage-stream infra up | down | status [SERVICE ...]``.
 
-The main CLI registers this module with ``add_parser(subparsers)`` and dispatches to ``run(args)``.
+The ``lineage-stream`` CLI finds it through the ``lineage_stream.commands`` entry points
+(``lineage_stream_dev.commands``), fills its parser with ``add_arguments`` and runs ``run(args)``.
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import manager, pins, secure
-from lineage_stream.infra.layout import Layout, Settings, default_root
+from lineage_stream_dev.infra import manager, pins, secure
+from lineage_stream_dev.infra.layout import Layout, Settings, default_root
 
 log = logging.getLogger(__name__)
 
 
+HELP = "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)"
+
+
 def add_parser(subparsers: Any) -> None:
     """Add the ``infra`` sub-command to an ``argparse`` sub-parsers object."""
-    parser = subparsers.add_parser(
-        "infra",
-        help="start, stop or inspect the local services (Kafka, Neo4j, registry, Prometheus)",
-        description="Local services on 127.0.0.1, installed under <root>/.local.",
-    )
+    add_arguments(subparsers.add_parser("infra", help=HELP, description=HELP))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``infra`` sub-command's arguments; ``run`` is its handler."""
+    parser.description = "Local services on 127.0.0.1, installed under <root>/.local."
     parser.add_argument(
         "--root",
         type=Path,
@@ -58,7 +63,7 @@ def add_parser(subparsers: Any) -> None:
     )
     pin.add_argument("pin_action", choices=("verify", "record"))
     pin.add_argument("services", nargs="*", metavar="SERVICE", help="kafka, neo4j, registry (default: all)")
-    parser.set_defaults(infra_run=run)
+    parser.set_defaults(infra_run=run, handler=run)
 
 
 def _status_line(st: manager.ServiceStatus) -> str:
@@ -114,7 +119,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m lineage_stream.infra.cli up kafka``)."""
+    """Stand-alone entry point (``python -m lineage_stream_dev.infra.cli up kafka``)."""
     parser = argparse.ArgumentParser(prog="lineage-stream")
     add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["infra", *(sys.argv[1:] if argv is None else argv)])

@@ -2,7 +2,7 @@
 
 A ``Service`` knows its runtime (resolved by Maven or apt, cached under ``.local``), writes its
 configuration under ``.local/data/<name>``, builds its command line and checks readiness.
-Starting, stopping and waiting are done by ``lineage_stream.infra.manager``.
+Starting, stopping and waiting are done by ``lineage_stream_dev.infra.manager``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import config, maven, pins, probes, secure, toolchain
-from lineage_stream.infra.toolchain import ensure_binary
-from lineage_stream.infra.layout import Layout, Settings
-from lineage_stream.infra.process import tail
+from lineage_stream_dev.infra import config, maven, pins, probes, secure, toolchain
+from lineage_stream_dev.infra.toolchain import ensure_binary
+from lineage_stream_dev.infra.layout import Layout, Settings
+from lineage_stream_dev.infra.process import tail
 
 log = logging.getLogger(__name__)
 
@@ -303,7 +303,7 @@ def _secure_files(layout: Layout, settings: Settings, *, issue: bool = True) -> 
     creds = secure.ensure_credentials(layout)
     tls = secure.tls_dir(layout)
     if issue:
-        from lineage_stream.infra import certs  # cryptography only for the secure profile
+        from lineage_stream_dev.infra import certs  # cryptography only for the secure profile
 
         _, issued = certs.ensure_tls(tls, secure.cert_hosts(settings))
         if issued:

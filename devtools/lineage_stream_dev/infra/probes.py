@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from lineage_stream.infra.layout import Settings
+from lineage_stream_dev.infra.layout import Settings
 
 
 class NotReady(Exception):

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import pins
-from lineage_stream.infra.layout import Layout
-from lineage_stream.infra.process import tail
+from lineage_stream_dev.infra import pins
+from lineage_stream_dev.infra.layout import Layout
+from lineage_stream_dev.infra.process import tail
 
 log = logging.getLogger(__name__)
 

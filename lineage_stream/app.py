@@ -96,8 +96,10 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     metrics = metrics or WorkerMetrics()
     stop = stop or threading.Event()
     if serve_metrics:
-        metrics.serve(settings.metrics_host, settings.metrics_port)
-        log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
+        metrics.serve(settings.metrics_host, settings.metrics_port, certfile=settings.metrics_tls_cert,
+                      keyfile=settings.metrics_tls_key, client_cafile=settings.metrics_tls_client_ca)
+        scheme = "https" if settings.metrics_tls_cert else "http"
+        log.info("metrics on %s://%s:%s/metrics", scheme, settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
     logger = {"logger": kafka_logger()}
     check_kafka({**kafka.client_config("admin"), **logger})

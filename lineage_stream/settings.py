@@ -270,6 +270,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")
+    metrics_tls_cert: Path | None = Field(None, description="certificate chain (PEM) to serve /metrics over "
+                                          "HTTPS; with `metrics_tls_key`")
+    metrics_tls_key: Path | None = Field(None, description="private key (PEM) of `metrics_tls_cert`")
+    metrics_tls_client_ca: Path | None = Field(None, description="CA (PEM) whose client certificates /metrics "
+                                               "requires (mTLS); unset: no client certificate asked")
     dedup_window_s: int = Field(7 * 24 * 3600, ge=1, description="how long an event ID is remembered (seconds)")
     dedup_max_ids: int = Field(1_000_000, ge=1, description="event IDs remembered in memory")
     max_message_bytes: int = Field(4 * 1024 * 1024, ge=1024, description="largest record accepted (bytes)")
@@ -282,6 +287,14 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _metrics_tls(self) -> Settings:
+        if (self.metrics_tls_cert is None) != (self.metrics_tls_key is None):
+            raise ValueError("metrics_tls_cert and metrics_tls_key go together")
+        if self.metrics_tls_client_ca is not None and self.metrics_tls_cert is None:
+            raise ValueError("metrics_tls_client_ca needs metrics_tls_cert and metrics_tls_key")
+        return self
 
     @model_validator(mode="after")
     def _profile(self) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
@@ -57,6 +58,13 @@ class WorkerMetrics:
         for (detector, action), count in counts.items():
             self.redactions.labels(detector, action).inc(count)
 
-    def serve(self, host: str, port: int) -> None:
-        """Serve ``/metrics`` over HTTP on ``host:port`` in a daemon thread."""
-        start_http_server(port, addr=host, registry=self.registry)
+    def serve(self, host: str, port: int, *, certfile: Path | None = None, keyfile: Path | None = None,
+              client_cafile: Path | None = None) -> None:
+        """Serve ``/metrics`` on ``host:port`` in a daemon thread: HTTPS with ``certfile`` and ``keyfile``,
+        requiring a client certificate signed by ``client_cafile`` when given."""
+        if certfile is None or keyfile is None:
+            start_http_server(port, addr=host, registry=self.registry)
+            return
+        start_http_server(port, addr=host, registry=self.registry, certfile=str(certfile), keyfile=str(keyfile),
+                          client_cafile=str(client_cafile) if client_cafile else None,
+                          client_auth_required=client_cafile is not None)

@@ -87,6 +87,10 @@ class RegistryAuthError(FatalError):
     """The schema registry refused the credentials (HTTP 401/403)."""
 
 
+class RegistryTlsError(FatalError):
+    """TLS with the schema registry failed: its certificate is not trusted or does not name the host."""
+
+
 class SinkUnavailable(RetryableError):
     """Neo4j cannot be reached or refused the transaction for a transient reason."""
 

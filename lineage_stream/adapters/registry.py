@@ -20,7 +20,8 @@ from typing import Any, Mapping
 import fastavro
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
-from lineage_stream.errors import DecodeError, FatalError, RegistryAuthError, RetryableError
+from lineage_stream.adapters.tls_diagnosis import verify_message
+from lineage_stream.errors import DecodeError, FatalError, RegistryAuthError, RegistryTlsError, RetryableError
 
 _UNKNOWN_ID_TTL_S = 60.0
 _SCHEMA_NOT_FOUND = 40403
@@ -45,6 +46,11 @@ _CLIENT_ERRORS: tuple[type[Exception], ...] = (SchemaRegistryError, *_TRANSPORT)
 def classify(error: Exception, doing: str) -> Exception:
     """The lineage-stream error for a registry client failure (the caller raises it ``from error``)."""
     if isinstance(error, _TRANSPORT):  # connect refused, DNS, TLS handshake, timeouts
+        why = verify_message(error)
+        if why is not None:  # a certificate is refused: retrying cannot help
+            advice = ("the host in registry.url is not a name the registry's certificate carries" if "mismatch" in why
+                      else "the registry's certificate is not signed by a CA in registry.ssl_ca_location")
+            return RegistryTlsError(f"TLS with the schema registry failed while {doing}: {advice} ({why})")
         return RetryableError(f"schema registry unreachable while {doing}: {type(error).__name__}")
     if isinstance(error, SchemaRegistryError):
         status = error.http_status_code

@@ -271,6 +271,31 @@ def test_cli_commands_refuse_a_wrong_password_fast(secure_stack: SecureStack, un
     assert_no_secret(f"{command[0]} output", output, secure_stack.secrets() + ["Wrong-Producer-Pw-4711"])
 
 
+REGISTRY_CASES = {
+    "untrusted certificate": ({"LINEAGE_REGISTRY__SSL_CA_LOCATION": "{other_ca}"},
+                              "is not signed by a CA in registry.ssl_ca_location"),
+    "hostname mismatch": ({"LINEAGE_REGISTRY__URL": "https://127.0.0.1:8182/apis/ccompat/v7"},
+                          "the host in registry.url is not a name"),
+}
+
+
+@pytest.mark.parametrize("case", list(REGISTRY_CASES))
+def test_registry_tls_refusals_are_clear(secure_stack: SecureStack, unique: str, tmp_path: Path, case: str) -> None:
+    overrides, expected = REGISTRY_CASES[case]
+    overrides = {k: v.format(other_ca=_other_ca(tmp_path)) for k, v in overrides.items()}
+    source_file = tmp_path / "events.jsonl"
+    source_file.write_text(json.dumps(openlineage_event(f"sec-{unique}", "job", "a", "b")) + "\n")
+    started = time.monotonic()
+    result = run_cli(["produce", str(source_file)], user_env(secure_stack, unique, **as_producer(secure_stack),
+                                                             **overrides))
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+    print(f"\nregistry / {case}: exit {result.returncode} after {elapsed:.1f} s: {output.strip().splitlines()[-1][:300]}")
+    assert result.returncode == 2 and "RegistryTlsError" in output and expected in output, output
+    assert elapsed < FAIL_FAST_S
+    assert_no_secret(f"registry {case} output", output, secure_stack.secrets())
+
+
 def test_mtls_listener_needs_a_client_certificate(secure_stack: SecureStack, unique: str) -> None:
     """The SSL listener requires a client certificate: with the generated one a client gets metadata,
     without one the check reports a TLS failure."""

@@ -7,7 +7,7 @@ Kafka transport with the same librdkafka settings. Afterwards the known secrets 
 everything users read: output and logs, exception text, ``repr()`` of the settings, ``/metrics``,
 ``config show`` and the dead-letter headers.
 
-The secure stack is started once per session through the infra code (about 40 s from a cold start,
+The secure stack is started once per test run through the infra code (about 35 s from a cold start,
 nothing when it already runs) and left running, like the plaintext services.
 """
 

@@ -38,6 +38,9 @@ DEV_PASSWORD = "lineage-stream-dev"
 
 ENV_PREFIX = "LINEAGE_"
 CONFIG_FILE_VAR = "LINEAGE_CONFIG_FILE"
+SECRETS_DIR_VAR = "LINEAGE_SECRETS_DIR"
+"""A directory of files named like variables (``LINEAGE_NEO4J__PASSWORD``), each holding one value: how
+Kubernetes and Docker mount secrets. Variables in the environment win over these files."""
 
 ClientValue = str | int | float | bool
 Profile = Literal["development", "production"]
@@ -376,6 +379,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
             setting and never repeats a value.
     """
     env = os.environ if env is None else env
+    env = {**_secret_files(env.get(SECRETS_DIR_VAR)), **env}
     path = Path(config_file) if config_file else (Path(env[CONFIG_FILE_VAR]) if env.get(CONFIG_FILE_VAR) else None)
     if path is not None and not path.is_file():
         raise ConfigError(f"settings file {path} does not exist")
@@ -389,6 +393,29 @@ def load_settings(flags: Mapping[str, Any] | None = None, *, env: Mapping[str, s
         raise ConfigError(f"cannot read the settings file {path}: {type(error).__name__}") from None
     finally:
         _LOADING.reset(token)
+
+
+def _secret_files(directory: str | None) -> dict[str, str]:
+    """``LINEAGE_*`` values from the files of a mounted secrets directory (file name = variable name).
+
+    Raises:
+        ConfigError: the directory or one of its ``LINEAGE_*`` files cannot be read (the message names
+            the file, never its content).
+    """
+    if not directory:
+        return {}
+    root = Path(directory)
+    if not root.is_dir():
+        raise ConfigError(f"{SECRETS_DIR_VAR}: {root} is not a directory")
+    values: dict[str, str] = {}
+    for path in sorted(root.iterdir()):
+        if not path.name.upper().startswith(ENV_PREFIX) or path.name == SECRETS_DIR_VAR or not path.is_file():
+            continue  # Kubernetes adds ..data links and dot-directories; only LINEAGE_* files count
+        try:
+            values[path.name.upper()] = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"cannot read the secret file {path}: {type(error).__name__}") from None
+    return values
 
 
 def worker_settings(env: Mapping[str, str]) -> Settings:

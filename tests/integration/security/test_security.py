@@ -129,10 +129,16 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
     assert settings.kafka.security.protocol == "SASL_SSL" and settings.neo4j.trusted_ca == stack.ca
     assert settings.registry.url.startswith("https://") and settings.registry.ssl_ca_location == stack.ca
 
-    # 1. The producer CLI, as the `producer` user over PLAIN.
+    # 1. The producer CLI, as the `producer` user over PLAIN, Avro through the HTTPS registry.
     source_file = tmp_path / "events.jsonl"
     source_file.write_text(json.dumps(openlineage_event(ns, "avro_job", "raw.orders", "mart.orders")) + "\n")
-    produced = run_cli(["produce", str(source_file)], {**env, **as_producer(stack)})
+    # The password from a mounted secrets directory, as Kubernetes provides it.
+    mounted = tmp_path / "secrets"
+    mounted.mkdir()
+    (mounted / "LINEAGE_KAFKA__SECURITY__SASL_PASSWORD").write_text(stack.creds.kafka["producer"] + "\n")
+    as_producer_from_file = {k: v for k, v in as_producer(stack).items() if not k.endswith("SASL_PASSWORD")}
+    produced = run_cli(["produce", str(source_file)], {**env, **as_producer_from_file,
+                                                       "LINEAGE_SECRETS_DIR": str(mounted)})
     assert produced.returncode == 0, produced.stderr
 
     # 2. The OpenLineage client's Kafka transport with the same librdkafka settings (SCRAM, as `producer`).

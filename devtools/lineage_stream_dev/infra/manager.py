@@ -190,6 +190,7 @@ def _ensure_up(services: list[Service]) -> list[UpResult]:
             began = time.monotonic()  # time only the readiness check of a running service
         try:
             _wait_ready(service, proc, pid)
+            service.after_ready()
         except InfraError as exc:
             failures.append(exc)
             if proc is not None:

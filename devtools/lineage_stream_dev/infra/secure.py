@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from lineage_stream.errors import InfraError
 from lineage_stream_dev.infra.layout import Layout, Settings
 
 PROFILE = "secure"
@@ -129,6 +130,11 @@ def kafka_server_properties(settings: Settings, log_dir: Path, tls: Path, creds:
         f"ssl.truststore.location={tls / 'ca.pem'}",
         "ssl.endpoint.identification.algorithm=https",
         "ssl.enabled.protocols=TLSv1.3,TLSv1.2",
+        # Authorization: admin (inter-broker) and the loopback controller listener (ANONYMOUS) are super
+        # users; everyone else gets only the ACLs of KAFKA_ACLS.
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users=User:admin;User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found=false",
         "listener.name.mtls.ssl.client.auth=required",
         f"log.dirs={log_dir}",
         "auto.create.topics.enable=true",
@@ -146,6 +152,45 @@ def kafka_server_properties(settings: Settings, log_dir: Path, tls: Path, creds:
         "log.segment.bytes=67108864",
     ]
     return "\n".join(lines) + "\n"
+
+
+CLIENT_PRINCIPAL = "User:CN=lineage-stream-client"
+KAFKA_ACLS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # (principal, resource "topic:*" or "group:*", operations). Topic names vary per test run, so the
+    # local grants cover every topic; docs/security.md lists the per-topic grants for production.
+    ("User:producer", "topic:*", ("WRITE", "DESCRIBE")),
+    ("User:worker", "topic:*", ("READ", "DESCRIBE", "WRITE", "CREATE")),
+    ("User:worker", "group:*", ("READ",)),
+    (CLIENT_PRINCIPAL, "topic:*", ("READ", "DESCRIBE", "WRITE")),
+    (CLIENT_PRINCIPAL, "group:*", ("READ",)),
+)
+
+
+def apply_kafka_acls(config: dict[str, str], timeout_s: float = 30.0) -> int:
+    """Create KAFKA_ACLS (adding an existing ACL is a no-op); returns how many bindings were sent."""
+    from confluent_kafka.admin import (  # type: ignore[attr-defined]
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    bindings = []
+    for principal, resource, operations in KAFKA_ACLS:
+        kind, _, name = resource.partition(":")
+        for operation in operations:
+            bindings.append(AclBinding(ResourceType[kind.upper()], name, ResourcePatternType.LITERAL, principal, "*",
+                                       AclOperation[operation], AclPermissionType.ALLOW))
+    admin = AdminClient({**config, "log_level": 0})  # kept alive until every future has its answer
+    futures = admin.create_acls(bindings, request_timeout=timeout_s)
+    try:
+        for future in futures.values():
+            future.result()
+    except Exception as error:  # noqa: BLE001 - KafkaException and friends
+        raise InfraError(f"kafka: creating the ACLs failed: {error}") from error
+    return len(bindings)
 
 
 def scram_format_args(creds: Credentials) -> list[str]:

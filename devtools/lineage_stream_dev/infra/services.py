@@ -81,6 +81,9 @@ class Service(ABC):
     def probe(self) -> None:
         """Return when the service answers; raise ``probes.NotReady`` otherwise."""
 
+    def after_ready(self) -> None:
+        """Set-up that needs the running service (e.g. access rules); called once it answers."""
+
     def _write(self, name: str, text: str, mode: int = 0o644) -> Path:
         path = self.data_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +188,12 @@ class Kafka(Service):
             "kafka.Kafka",
             str(self.data_dir / "server.properties"),
         ]
+
+    def after_ready(self) -> None:
+        if self.settings.secure:
+            creds, tls = _secure_files(self.layout, self.settings, issue=False)
+            count = secure.apply_kafka_acls(secure.kafka_admin_config(self.settings, tls, creds))
+            log.info("kafka: %d ACL bindings in place", count)
 
     def probe(self) -> None:
         if self.settings.secure:

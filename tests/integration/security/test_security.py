@@ -29,6 +29,7 @@ from pathlib import Path
 import neo4j
 import pytest
 from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient
 
 from lineage_stream_dev.infra import certs, manager, secure
 from lineage_stream_dev.infra.layout import Layout, default_root
@@ -129,37 +130,44 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
     assert settings.kafka.security.protocol == "SASL_SSL" and settings.neo4j.trusted_ca == stack.ca
     assert settings.registry.url.startswith("https://") and settings.registry.ssl_ca_location == stack.ca
 
-    # 1. The producer CLI, as the `producer` user over PLAIN, Avro through the HTTPS registry.
-    source_file = tmp_path / "events.jsonl"
-    source_file.write_text(json.dumps(openlineage_event(ns, "avro_job", "raw.orders", "mart.orders")) + "\n")
-    # The password from a mounted secrets directory, as Kubernetes provides it.
-    mounted = tmp_path / "secrets"
-    mounted.mkdir()
-    (mounted / "LINEAGE_KAFKA__SECURITY__SASL_PASSWORD").write_text(stack.creds.kafka["producer"] + "\n")
-    as_producer_from_file = {k: v for k, v in as_producer(stack).items() if not k.endswith("SASL_PASSWORD")}
-    produced = run_cli(["produce", str(source_file)], {**env, **as_producer_from_file,
-                                                       "LINEAGE_SECRETS_DIR": str(mounted)})
-    assert produced.returncode == 0, produced.stderr
-
-    # 2. The OpenLineage client's Kafka transport with the same librdkafka settings (SCRAM, as `producer`).
-    from openlineage.client import OpenLineageClient
-    from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
-
-    producer_settings = load_settings(env={**env, **as_producer(stack, "SCRAM-SHA-512")})
-    config = producer_settings.kafka.client_config("producer")
-    ol_topic = settings.kafka.openlineage_topics[0]
-    transport = KafkaTransport(KafkaConfig(config=dict(config), topic=ol_topic, flush=True))
-    transport.emit(openlineage_event(ns, "ol_job", "mart.orders", "report.daily"))
-    OpenLineageClient(transport=transport)  # the client accepts the transport as configured
-    # 3. A record that is not an event: it must become a dead letter.
-    bad = Producer(dict(config))
-    bad.produce(ol_topic, value=b'{"not": "an event"', headers=[("origin", b"security-test")])
-    assert bad.flush(20) == 0
-
-    # 4. The worker CLI, running as the `worker` user, until both events are in the graph.
+    # 1. The worker CLI, running as the `worker` user: it creates the topics (the producer may not).
     worker = subprocess.Popen([*CLI, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     metrics_text = ""
     try:
+        wanted = {settings.kafka.avro_topic, *settings.kafka.openlineage_topics, settings.kafka.dlq_topic}
+        admin = AdminClient({**settings.kafka.client_config("admin"), "log_level": 0})
+        deadline = time.monotonic() + 30
+        while not wanted <= set(admin.list_topics(timeout=5).topics) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert worker.poll() is None, worker.communicate()[0]
+        # 2. The producer CLI, as the `producer` user over PLAIN, Avro through the HTTPS registry.
+        source_file = tmp_path / "events.jsonl"
+        source_file.write_text(json.dumps(openlineage_event(ns, "avro_job", "raw.orders", "mart.orders")) + "\n")
+        # The password from a mounted secrets directory, as Kubernetes provides it.
+        mounted = tmp_path / "secrets"
+        mounted.mkdir()
+        (mounted / "LINEAGE_KAFKA__SECURITY__SASL_PASSWORD").write_text(stack.creds.kafka["producer"] + "\n")
+        as_producer_from_file = {k: v for k, v in as_producer(stack).items() if not k.endswith("SASL_PASSWORD")}
+        produced = run_cli(["produce", str(source_file)], {**env, **as_producer_from_file,
+                                                           "LINEAGE_SECRETS_DIR": str(mounted)})
+        assert produced.returncode == 0, produced.stderr
+
+        # 3. The OpenLineage client's Kafka transport with the same librdkafka settings (SCRAM, as `producer`).
+        from openlineage.client import OpenLineageClient
+        from openlineage.client.transport.kafka import KafkaConfig, KafkaTransport
+
+        producer_settings = load_settings(env={**env, **as_producer(stack, "SCRAM-SHA-512")})
+        config = producer_settings.kafka.client_config("producer")
+        ol_topic = settings.kafka.openlineage_topics[0]
+        transport = KafkaTransport(KafkaConfig(config=dict(config), topic=ol_topic, flush=True))
+        transport.emit(openlineage_event(ns, "ol_job", "mart.orders", "report.daily"))
+        OpenLineageClient(transport=transport)  # the client accepts the transport as configured
+        # 4. A record that is not an event: it must become a dead letter.
+        bad = Producer(dict(config))
+        bad.produce(ol_topic, value=b'{"not": "an event"', headers=[("origin", b"security-test")])
+        assert bad.flush(20) == 0
+
+        # 5. Until both events are in the graph, over TLS Bolt.
         with stack.driver() as driver:
             deadline, count = time.monotonic() + 60, 0
             while time.monotonic() < deadline and worker.poll() is None:
@@ -187,7 +195,7 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
         worker_output = worker.communicate(timeout=30)[0]
     assert worker.returncode == 0, worker_output
 
-    # 5. The dead letter, through the dlq CLI and as raw headers.
+    # 6. The dead letter, through the dlq CLI and as raw headers.
     dlq_list = run_cli(["dlq", "list"], env)
     assert dlq_list.returncode == 0 and "1 dead letter(s)" in dlq_list.stdout, dlq_list.stdout + dlq_list.stderr
     consumer = Consumer({**settings.kafka.client_config("consumer"), "group.id": f"sec-dlq-reader-{unique}",
@@ -204,7 +212,7 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
     config_show = run_cli(["config", "show"], env)
     assert config_show.returncode == 0, config_show.stderr
 
-    # 6. The secret grep.
+    # 7. The secret grep.
     places = {
         "worker output and log": worker_output,
         "produce output": produced.stdout + produced.stderr,
@@ -300,6 +308,44 @@ def test_registry_tls_refusals_are_clear(secure_stack: SecureStack, unique: str,
     assert result.returncode == 2 and "RegistryTlsError" in output and expected in output, output
     assert elapsed < FAIL_FAST_S
     assert_no_secret(f"registry {case} output", output, secure_stack.secrets())
+
+
+def test_acls_keep_the_producer_from_reading_and_creating(secure_stack: SecureStack, unique: str) -> None:
+    """The secure Kafka authorizes: the `producer` user may write but neither read nor create topics."""
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import NewTopic
+
+    env = user_env(secure_stack, unique, **as_producer(secure_stack, "SCRAM-SHA-512"))
+    kafka = load_settings(env=env).kafka
+    topic = f"sec-acl-{unique}"
+    worker_kafka = load_settings(env=user_env(secure_stack, unique)).kafka  # the worker may create topics
+    worker_admin = AdminClient({**worker_kafka.client_config("admin"), "log_level": 0})
+    created = worker_admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    created[topic].result(timeout=20)
+    delivered: list[object] = []
+    producer = Producer({**kafka.client_config("producer"), "log_level": 0})
+    producer.produce(topic, value=b"{}", on_delivery=lambda error, _msg: delivered.append(error))
+    producer.flush(20)
+    assert delivered == [None], "the producer may write"
+    admin = AdminClient({**kafka.client_config("admin"), "log_level": 0})
+    future = admin.create_topics([NewTopic(f"{topic}-new", num_partitions=1, replication_factor=1)])[f"{topic}-new"]
+    with pytest.raises(KafkaException) as refused_create:
+        future.result(timeout=20)
+    assert refused_create.value.args[0].code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED,
+                                                   KafkaError.CLUSTER_AUTHORIZATION_FAILED)
+    consumer = Consumer({**kafka.client_config("consumer"), "group.id": f"sec-acl-{unique}", "log_level": 0,
+                         "auto.offset.reset": "earliest"})
+    consumer.subscribe([topic])
+    errors: list[str] = []
+    deadline = time.monotonic() + 20
+    while not errors and time.monotonic() < deadline:
+        message = consumer.poll(1.0)
+        if message is not None and message.error() is not None:
+            errors.append(message.error().name())
+    consumer.close()
+    print(f"\nACLs: producer wrote 1 record; create refused with "
+          f"{refused_create.value.args[0].name()}; read refused with {errors}")
+    assert errors and errors[0] in ("GROUP_AUTHORIZATION_FAILED", "TOPIC_AUTHORIZATION_FAILED")
 
 
 def test_mtls_listener_needs_a_client_certificate(secure_stack: SecureStack, unique: str) -> None:

@@ -55,6 +55,10 @@ def test_broker_listens_only_with_tls_except_the_loopback_controller(tmp_path: P
     assert props["sasl.enabled.mechanisms"] == "SCRAM-SHA-512,PLAIN"
     assert props["listener.name.mtls.ssl.client.auth"] == "required"
     assert props["ssl.endpoint.identification.algorithm"] == "https"
+    assert props["authorizer.class.name"].endswith("StandardAuthorizer")
+    assert props["allow.everyone.if.no.acl.found"] == "false"
+    granted = {(p, op) for p, _, ops in secure.KAFKA_ACLS for op in ops}
+    assert ("User:producer", "WRITE") in granted and ("User:producer", "READ") not in granted
     assert 'user_worker="W-pw"' in props["listener.name.sasl_ssl.plain.sasl.jaas.config"]
     assert secure.scram_format_args(creds)[:2] == ["--add-scram", "SCRAM-SHA-512=[name=admin,password=A-pw]"]
     assert "N-pw" not in repr(creds) and "A-pw" not in repr(creds)

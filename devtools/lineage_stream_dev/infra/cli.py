@@ -47,8 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--secure",
             action="store_true",
-            help="the secure profile: Kafka SASL_SSL (SCRAM-SHA-512, PLAIN) and mTLS listeners, Neo4j with "
-            "TLS on Bolt, a CA generated at start-up; own ports and .local/secure (docs/security.md)",
+            help="the secure profile: Kafka SASL_SSL (SCRAM-SHA-512, PLAIN) and mTLS listeners with ACLs, Neo4j "
+            "with TLS on Bolt, the registry over HTTPS, a CA generated at start-up; own ports and .local/secure "
+            "(docs/security.md)",
         )
         sub.add_argument(
             "services",

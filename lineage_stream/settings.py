@@ -267,7 +267,7 @@ class Settings(BaseSettings):
     redaction: RedactionSettings = RedactionSettings()
     retention: RetentionSettings = RetentionSettings()
     cardinality: CardinalitySettings = CardinalitySettings()
-    batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
+    batch_size: int = Field(2000, ge=1, description="the most records per batch (one Neo4j transaction); a batch takes what has arrived, so it is smaller under a light load")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")
     dedup_window_s: int = Field(7 * 24 * 3600, ge=1, description="how long an event ID is remembered (seconds)")

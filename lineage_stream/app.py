@@ -14,6 +14,7 @@ import neo4j
 
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
 from lineage_stream.adapters.governance_store import GovernanceStore
+from lineage_stream.adapters.health import Health, Partitions, Prober, kafka_probe, neo4j_probe, registry_probe, serve
 from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
@@ -88,12 +89,18 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     Returns the totals: consumed, written, duplicates, rejected.
     """
     kafka = settings.kafka
-    metrics = metrics or WorkerMetrics()
+    observability = settings.observability
+    metrics = metrics or WorkerMetrics(top_producers=observability.top_producers)
     stop = stop or threading.Event()
-    if serve_metrics:
-        metrics.serve(settings.metrics_host, settings.metrics_port)
-        log.info("metrics on http://%s:%s/metrics", settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
+    metrics.set_sources({kafka.avro_topic: "avro", **{t: "openlineage_json" for t in kafka.openlineage_topics}})
+    sources: list[KafkaSource] = []
+    if serve_metrics:
+        def partitions() -> Partitions:
+            return Partitions(len(sources[0].assigned), sources[0].paused) if sources else Partitions(0, False)
+
+        serve(Health(metrics, partitions), metrics, settings.metrics_host, settings.metrics_port)
+        log.info("metrics on http://%s:%s/metrics (and /healthz, /readyz)", settings.metrics_host, settings.metrics_port)
     logger = {"logger": kafka_logger()}
     if kafka.topics.create:
         ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic], partitions=kafka.topics.partitions,
@@ -111,9 +118,11 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     redact, rollup = build_redact_stage(settings, metrics), build_rollup_stage(settings, metrics)
     _install_signal_handlers(stop)
     with ExitStack() as stack:
+        _start_probes(settings, metrics, stack)
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
         if not _ensure_schema(sink, stop):
             return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+        metrics.dependency_ok("neo4j")  # the schema statements are writes: Neo4j accepts them
         governance = stack.enter_context(GovernanceStore(settings.neo4j))
         done = threading.Event()
         stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
@@ -122,11 +131,15 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
             max_message_bytes=settings.max_message_bytes,
-            extra_config={**kafka.client_config("consumer"), **logger},
+            extra_config={**kafka.client_config("consumer"), **logger,
+                          "statistics.interval.ms": int(observability.kafka_statistics_s * 1000),
+                          "stats_cb": lambda stats: metrics.kafka_statistics(stats, sources[0].assigned)},
         )
+        sources.append(source)
         stack.callback(source.close)
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
+        metrics.watch(dedup_size=dedup.__len__, assigned=lambda: len(source.assigned), paused=lambda: source.paused)
         worker = Worker(
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact, rollup),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
@@ -136,6 +149,20 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
+
+
+def _start_probes(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitStack) -> None:
+    """Check Kafka, the dead-letter topic, the registry and Neo4j now and every probe interval."""
+    kafka = settings.kafka
+    kafka_check, dead_letter_check = kafka_probe(kafka.bootstrap, kafka.dlq_topic,
+                                                 {**kafka.client_config("admin"), "logger": kafka_logger()})
+    neo4j_check, close_neo4j = neo4j_probe(settings.neo4j)
+    stack.callback(close_neo4j)
+    prober = Prober(metrics, {"kafka": kafka_check, "dead_letter": dead_letter_check,
+                              "registry": registry_probe(settings.registry.url, settings.registry.client_config()),
+                              "neo4j": neo4j_check}, settings.observability.probe_interval_s)
+    prober.start()
+    stack.callback(prober.stop)
 
 
 def _follow_suppression(store: GovernanceStore, redact: RedactStage, key: bytes | None, every_s: float,

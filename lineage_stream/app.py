@@ -13,6 +13,7 @@ from types import FrameType
 import neo4j
 
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
+from lineage_stream.adapters.coverage import CoverageMonitor
 from lineage_stream.adapters.governance_store import GovernanceStore
 from lineage_stream.adapters.health import Health, Partitions, Prober, kafka_probe, neo4j_probe, registry_probe, serve
 from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
@@ -34,6 +35,7 @@ from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.dedup import DedupStage, Deduplicator
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
+from lineage_stream.query.store import GraphReader
 from lineage_stream.pipeline.rollup import DEFAULT_RULES, PartitionRules, RollupStage
 from lineage_stream.settings import WorkerSettings
 from lineage_stream.worker import Decoder, Worker
@@ -123,6 +125,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         if not _ensure_schema(sink, stop):
             return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
         metrics.dependency_ok("neo4j")  # the schema statements are writes: Neo4j accepts them
+        _start_coverage(settings, metrics, stack)
         governance = stack.enter_context(GovernanceStore(settings.neo4j))
         done = threading.Event()
         stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
@@ -163,6 +166,17 @@ def _start_probes(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitS
                               "neo4j": neo4j_check}, settings.observability.probe_interval_s)
     prober.start()
     stack.callback(prober.stop)
+
+
+def _start_coverage(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitStack) -> None:
+    """Compute the coverage and quality gauges from the graph now and every coverage interval."""
+    observability = settings.observability
+    reader = stack.enter_context(GraphReader(settings.neo4j, timeout_s=30.0))
+    monitor = CoverageMonitor(reader, metrics.registry, interval_s=observability.coverage_interval_s,
+                              top_namespaces=observability.top_namespaces, stuck_after_s=observability.stuck_run_s,
+                              silent_factor=observability.silent_job_factor, impact_sample=observability.impact_sample)
+    monitor.start()
+    stack.callback(monitor.stop)
 
 
 def _follow_suppression(store: GovernanceStore, redact: RedactStage, key: bytes | None, every_s: float,

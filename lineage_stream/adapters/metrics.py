@@ -121,6 +121,9 @@ class WorkerMetrics:
         self.sink_up = Gauge("lineage_sink_up", "1 while Neo4j accepts writes, 0 while it does not", registry=r)
         self.sink_retries = Counter("lineage_sink_retries", "Batch writes retried after Neo4j was unavailable", registry=r)
         self.dead_letter_failures = Counter("lineage_dead_letter_failures", "Dead-letter deliveries that failed", registry=r)
+        for dependency in DEPENDENCIES:  # known label values start at 0, so rates exist before the first failure
+            self.retries.labels(dependency)
+            self.errors.labels(dependency)
 
     # --- governance: redaction and cardinality (labels are detector and action names, never data) ---
     def _governance_metrics(self, r: CollectorRegistry) -> None:
@@ -143,6 +146,9 @@ class WorkerMetrics:
     def set_sources(self, sources: Mapping[str, str]) -> None:
         """Which source (``avro``, ``openlineage_json``) each topic carries."""
         self._sources = dict(sources)
+        for topic in self._sources:
+            self.consumed.labels(topic)
+            self.duplicates.labels(topic)
 
     def watch(self, *, dedup_size: Callable[[], int], assigned: Callable[[], int], paused: Callable[[], bool]) -> None:
         """Gauges read at scrape time from the worker's own state."""

@@ -68,4 +68,4 @@ def test_the_prober_turns_each_probe_result_into_the_dependency_state():
     assert states["registry"].up is True
     assert states["neo4j"].up is False and states["neo4j"].detail == "TimeoutError: no answer within 5 s"
     assert metrics.registry.get_sample_value("lineage_dependency_errors_total", {"dependency": "neo4j"}) == 1
-    assert metrics.registry.get_sample_value("lineage_dependency_retries_total", {"dependency": "neo4j"}) is None
+    assert metrics.registry.get_sample_value("lineage_dependency_retries_total", {"dependency": "neo4j"}) == 0

@@ -19,7 +19,6 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from lineage_stream.errors import LineageStreamError
 from lineage_stream.graph import coverage_queries as q
 from lineage_stream.query.resolve import Tx
 from lineage_stream.query.service import impact
@@ -135,15 +134,19 @@ class CoverageMonitor:
         self._thread.start()
 
     def stop(self) -> None:
+        """Ask the thread to stop; a computation in flight is not waited for (shutdown must stay quick)."""
         self._stop.set()
-        self._thread.join(timeout=30.0)
+        self._thread.join(timeout=1.0)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.compute()
-            except (LineageStreamError, OSError) as error:
+            except Exception as error:  # noqa: BLE001 - whatever failed, the last figures stay and we try again
+                if self._stop.is_set():
+                    return
                 self.failures.inc()
-                log.warning("coverage computation failed (%s); keeping the last figures", error)
+                log.warning("coverage computation failed (%s: %s); keeping the last figures",
+                            type(error).__name__, error)
             if self._stop.wait(self._interval_s):
                 return

@@ -167,7 +167,7 @@ class Prober:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=10.0)
+        self._thread.join(timeout=1.0)  # a probe in flight (at most its 5 s timeout) is not waited for
 
     def _run(self) -> None:
         while True:

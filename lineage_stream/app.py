@@ -11,6 +11,7 @@ from contextlib import ExitStack
 from types import FrameType
 
 import neo4j
+from confluent_kafka import KafkaError
 
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
 from lineage_stream.adapters.coverage import CoverageMonitor
@@ -136,7 +137,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             max_message_bytes=settings.max_message_bytes,
             extra_config={**kafka.client_config("consumer"), **logger,
                           "statistics.interval.ms": int(observability.kafka_statistics_s * 1000),
-                          "stats_cb": lambda stats: metrics.kafka_statistics(stats, sources[0].assigned)},
+                          "stats_cb": lambda stats: metrics.kafka_statistics(stats, sources[0].assigned),
+                          "error_cb": lambda error: _kafka_client_error(metrics, error)},
         )
         sources.append(source)
         stack.callback(source.close)
@@ -152,6 +154,12 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
+
+
+def _kafka_client_error(metrics: WorkerMetrics, error: KafkaError) -> None:
+    """librdkafka logs client errors only while no ``error_cb`` is set: log them here, and count them."""
+    log.warning("Kafka client error: %s", error)
+    metrics.kafka_error(error)
 
 
 def _start_probes(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitStack) -> None:

@@ -151,6 +151,7 @@ class Worker:
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("consumer error: %s", error)
+                    self._metrics.kafka_error(error)
                 continue
             origin = _origin(message)
             self._metrics.consumed.labels(origin.topic).inc()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from confluent_kafka import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from lineage_stream import __version__
@@ -217,6 +218,16 @@ class WorkerMetrics:
             self.dependency_ok("kafka")
         elif brokers:
             self.dependency_failed("kafka", "no broker connection is up", retried=False)
+
+    def kafka_error(self, error: KafkaError) -> None:
+        """A Kafka client error (``error_cb``, or an error record from ``consume``): counted; when every
+        broker is down, Kafka is down (partition end-of-file is not an error)."""
+        if error.code() == KafkaError._PARTITION_EOF:
+            return
+        if error.code() == KafkaError._ALL_BROKERS_DOWN:
+            self.dependency_failed("kafka", f"KafkaError: {error.str()}", retried=False)
+        else:
+            self.errors.labels("kafka").inc()
 
     # --- dependencies ---
     def dependency_ok(self, dependency: str) -> None:

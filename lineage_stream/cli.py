@@ -14,7 +14,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 from lineage_stream.errors import ConfigError, LineageStreamError
 
@@ -45,8 +45,6 @@ _COMMANDS = {
     "dlq": "inspect and replay the dead-letter topic",
     "migrate": "bring an existing graph to the current storage (idempotent)",
     "config": "show the settings in force, or generate their reference (docs/configuration.md)",
-    "infra": "start, stop or inspect the local development services (Kafka, Neo4j, registry, Prometheus)",
-    "bench": "measure throughput: Kafka clients, pipeline, worker (docs/benchmarks.md)",
 }
 # The analysts' commands (lineage_stream/query/cli.py registers them all at once).
 _QUERY_COMMANDS = {
@@ -59,6 +57,7 @@ _QUERY_COMMANDS = {
     "serve": "read-only HTTP API and lineage page",
 }
 _GLOBAL_WITH_VALUE = ("--config", "--log-level", "--log-format")
+PLUGIN_GROUP = "lineage_stream.commands"
 
 
 def _env_name(path: tuple[str, ...]) -> str:
@@ -243,23 +242,36 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 def _add_command(commands: Any, name: str, full: bool) -> argparse.ArgumentParser | None:
     """The sub-command's parser; only the command being run is built in full (and imports its module)."""
-    if name == "infra" and full:
-        from lineage_stream.infra import cli as infra_cli
-
-        infra_cli.add_parser(commands)
-        commands.choices["infra"].set_defaults(handler=infra_cli.run)
-        return None
     parser: argparse.ArgumentParser = commands.add_parser(name, help=_COMMANDS[name], description=_COMMANDS[name])
     if not full:
         parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         return None
-    if name == "bench":
-        from lineage_stream.bench.__main__ import add_arguments as add_bench_arguments, run as run_bench
-
-        add_bench_arguments(parser)
-        parser.set_defaults(handler=run_bench)
-        return None
     return parser
+
+
+class PluginCommand(Protocol):
+    """A sub-command another installed package adds (entry point group ``lineage_stream.commands``):
+    the development tooling's ``bench`` is one."""
+
+    help: str
+
+    def build(self, parser: argparse.ArgumentParser) -> None:
+        """Fill in the command's parser and set its ``handler`` (import the heavy modules only here)."""
+
+
+def _add_plugins(commands: Any, chosen: str | None) -> None:
+    from importlib.metadata import entry_points
+
+    taken = set(commands.choices)
+    for point in entry_points(group=PLUGIN_GROUP):
+        if point.name in taken:
+            continue
+        command: PluginCommand = point.load()
+        parser = commands.add_parser(point.name, help=command.help, description=command.help)
+        if chosen == point.name:
+            command.build(parser)
+        else:
+            parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -274,8 +286,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="same as --log-level DEBUG")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = _chosen(argv)
-    built = {name: _add_command(commands, name, full=chosen in (None, name) and name not in ("infra", "bench")
-                                or chosen == name) for name in _COMMANDS}
+    built = {name: _add_command(commands, name, full=chosen in (None, name)) for name in _COMMANDS}
 
     produce = built["produce"]
     if produce is not None:
@@ -334,6 +345,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         config.set_defaults(handler=cmd_config)
 
     _register_governance(commands, chosen)
+    _add_plugins(commands, chosen)
     return parser
 
 

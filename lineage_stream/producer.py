@@ -10,15 +10,13 @@ order in one partition), and assigns an event ID when an event has none.
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Mapping
 
-import fastavro
 from confluent_kafka import KafkaError, Message, Producer
 
 from lineage_stream.adapters.registry import RegistrySchemas
-from lineage_stream.contract import event_to_record, frame, latest_schema
+from lineage_stream.contract import avro_value, event_to_record, latest_schema
 from lineage_stream.contract.schemas import SchemaVersion, subject_for
 from lineage_stream.errors import DeliveryError
 from lineage_stream.model import EventKind, LineageEvent
@@ -89,9 +87,7 @@ class LineageProducer:
         return self._schema_id
 
     def encode(self, event: LineageEvent) -> bytes:
-        buffer = io.BytesIO()
-        fastavro.schemaless_writer(buffer, self._schema.parsed, event_to_record(event))
-        return frame(self._schema_id, buffer.getvalue())
+        return avro_value(event, self._schema_id, self._schema)
 
     def send(self, event: LineageEvent) -> LineageEvent:
         """Queue ``event`` (an ID is assigned when missing) and return it as sent."""

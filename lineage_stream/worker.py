@@ -33,6 +33,8 @@ from lineage_stream.naming import UNRECOGNIZED, scheme_of
 from lineage_stream.pipeline.chain import Stage, run_stages
 
 log = logging.getLogger(__name__)
+FIRST_BATCH = 250
+"""Records in the first batch after start; each later batch may double it, up to the batch size."""
 
 Decoder = Callable[[bytes | None], LineageEvent]
 Rejected = tuple[RecordOrigin, bytes | None, RejectedRecord]
@@ -97,10 +99,14 @@ class Worker:
         """
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer") as writer:
             pending: _InFlight | None = None
+            # Start small and double up to the batch size: the first commit comes quickly even in
+            # front of a backlog, and a backlog still gets full batches after a few.
+            limit = min(self._batch_size, FIRST_BATCH)
             try:
                 while not stop.is_set():
-                    messages = self._source.consume(self._batch_size, timeout_s=0.1)
+                    messages = self._source.consume(limit, timeout_s=0.1)
                     if messages:
+                        limit = min(limit * 2, self._batch_size)
                         prepared = self._prepare(messages, stop)
                         if pending is not None:
                             self._finish(pending, stop)

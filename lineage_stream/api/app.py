@@ -15,8 +15,11 @@ from lineage_stream.api.marquez import marquez_lineage
 from lineage_stream.naming import AliasMap
 from lineage_stream.query import formats, service
 from lineage_stream.query.errors import BadQuery, GraphUnavailable, QueryError, QueryTimeout, UnknownDataset, UnknownJob
+from lineage_stream.query.model import JobLineage, Lineage
 from lineage_stream.query.resolve import Reader
 from lineage_stream.query.spelling import MARQUEZ_DATASET_PREFIX
+
+MARQUEZ_JOB_PREFIX = "job:"
 from lineage_stream.query.times import parse_time
 
 STATIC = Path(str(resources.files("lineage_stream.api") / "static"))
@@ -82,10 +85,15 @@ def create_app(reader: Reader, *, aliases: AliasMap | None = None) -> FastAPI:
 
     @app.get("/api/v1/lineage")
     def marquez(node_id: str = Query(alias="nodeId"), depth: int = 20) -> dict[str, Any]:
-        if not node_id.startswith(MARQUEZ_DATASET_PREFIX):
-            raise BadQuery("nodeId must be dataset:<namespace>:<name>; job and field node IDs are not served")
-        result = service.lineage(reader, node_id, direction="both", depth=min(depth, service.MAX_DEPTH),
-                                 aliases=aliases)
+        result: Lineage | JobLineage
+        if node_id.startswith(MARQUEZ_JOB_PREFIX):
+            result = service.job_lineage(reader, node_id, depth=min(depth, service.MAX_DEPTH))
+        elif node_id.startswith(MARQUEZ_DATASET_PREFIX):
+            result = service.lineage(reader, node_id, direction="both", depth=min(depth, service.MAX_DEPTH),
+                                     aliases=aliases)
+        else:
+            raise BadQuery("nodeId must be dataset:<namespace>:<name> or job:<namespace>:<name>; "
+                           "field node IDs are not served")
         seen = service.seen_times(reader, result.datasets(), result.jobs())
         times = {f"{kind}:{namespace}:{name}": span for (kind, namespace, name), span in seen.items()}
         return marquez_lineage(result, times)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineage_stream.query.model import DatasetRef, Lineage
+from lineage_stream.query.model import DatasetRef, JobLineage, Lineage
 from lineage_stream.query.times import iso
 
 
@@ -21,8 +21,10 @@ def job_node_id(j: DatasetRef) -> str:
     return f"job:{j.namespace}:{j.name}"
 
 
-def marquez_lineage(result: Lineage, times: dict[str, tuple[int | None, int | None]] | None = None) -> dict[str, Any]:
-    """The Marquez lineage graph of ``result`` (both directions); ``times`` maps node IDs to (created, updated) us."""
+def marquez_lineage(result: Lineage | JobLineage,
+                    times: dict[str, tuple[int | None, int | None]] | None = None) -> dict[str, Any]:
+    """The Marquez lineage graph of ``result`` (a dataset's, both directions, or a job's); ``times`` maps
+    node IDs to (created, updated) us."""
     times = times or {}
     in_edges: dict[str, dict[tuple[str, str], None]] = {}
     out_edges: dict[str, dict[tuple[str, str], None]] = {}
@@ -32,13 +34,23 @@ def marquez_lineage(result: Lineage, times: dict[str, tuple[int | None, int | No
         out_edges.setdefault(origin, {})[(origin, destination)] = None
         in_edges.setdefault(destination, {})[(origin, destination)] = None
 
+    def reads(job: DatasetRef, dataset: DatasetRef) -> None:
+        link(dataset_node_id(dataset), job_node_id(job))
+        job_io.setdefault(job, ({}, {}))[0][dataset] = None
+
+    def writes(job: DatasetRef, dataset: DatasetRef) -> None:
+        link(job_node_id(job), dataset_node_id(dataset))
+        job_io.setdefault(job, ({}, {}))[1][dataset] = None
+
+    if isinstance(result, JobLineage):
+        job_io[result.job] = ({}, {})
+        for d in result.inputs:
+            reads(result.job, d)
+        for d in result.outputs:
+            writes(result.job, d)
     for e in result.edges:
-        job = job_node_id(e.job)
-        link(dataset_node_id(e.source), job)
-        link(job, dataset_node_id(e.target))
-        inputs, outputs = job_io.setdefault(e.job, ({}, {}))
-        inputs[e.source] = None
-        outputs[e.target] = None
+        reads(e.job, e.source)
+        writes(e.job, e.target)
 
     def edges(table: dict[str, dict[tuple[str, str], None]], node: str) -> list[dict[str, str]]:
         return [{"origin": a, "destination": b} for a, b in sorted(table.get(node, {}))]

@@ -114,6 +114,14 @@ MATCH (j:Job {namespace: k.namespace, name: k.name})
 RETURN j.namespace AS namespace, j.name AS name
 """
 
+# The datasets a job reads and writes, capped.
+JOB_IO = """
+MATCH (j:Job {namespace: $namespace, name: $name})
+CALL (j) { MATCH (i:Dataset)-[:INPUT_TO]->(j) WITH i LIMIT $limit RETURN collect([i.namespace, i.name]) AS inputs }
+CALL (j) { MATCH (j)-[:OUTPUTS]->(o:Dataset) WITH o LIMIT $limit RETURN collect([o.namespace, o.name]) AS outputs }
+RETURN inputs, outputs
+"""
+
 FIND_JOB_BY_NAME = """
 MATCH (j:Job {name: $name}) RETURN j.namespace AS namespace, j.name AS name ORDER BY namespace LIMIT 10
 """

@@ -78,6 +78,28 @@ class Lineage:
 
 
 @dataclass(frozen=True, slots=True)
+class JobLineage:
+    """A job's lineage: what it reads and writes, upstream of its inputs and downstream of its outputs."""
+
+    job: DatasetRef
+    inputs: tuple[DatasetRef, ...]
+    outputs: tuple[DatasetRef, ...]
+    edges: tuple[LineageEdge, ...]
+    depth: int
+    truncated: bool
+
+    def datasets(self) -> list[DatasetRef]:
+        seen: dict[DatasetRef, None] = dict.fromkeys((*self.inputs, *self.outputs))
+        for edge in self.edges:
+            seen.setdefault(edge.source)
+            seen.setdefault(edge.target)
+        return list(seen)
+
+    def jobs(self) -> list[DatasetRef]:
+        return list(dict.fromkeys((self.job, *(edge.job for edge in self.edges))))
+
+
+@dataclass(frozen=True, slots=True)
 class ImpactRow:
     dataset: DatasetRef
     hop: int

@@ -19,6 +19,7 @@ from lineage_stream.query.model import (
     DatasetRef,
     Impact,
     ImpactRow,
+    JobLineage,
     Lineage,
     LineageEdge,
     Resolution,
@@ -117,6 +118,37 @@ def lineage(reader: Reader, text: str, name: str | None = None, *, direction: st
             truncated = truncated or walk.truncated
         edges.sort(key=lambda e: (e.direction != "upstream", e.hop, e.source.key, e.job.key, e.target.key))
         return Lineage(resolution, tuple(edges), depth, as_of_us, truncated, limit, tuple(links))
+
+    return reader.read(work)
+
+
+def job_lineage(reader: Reader, text: str, *, depth: int = 5, limit: int = DEFAULT_LIMIT) -> JobLineage:
+    """A job's inputs and outputs, upstream of the inputs and downstream of the outputs (``depth`` counts
+    the job's own datasets as 1). ``text``: ``job:NAMESPACE:NAME``, ``NAMESPACE NAME`` or a name alone.
+
+    Raises:
+        BadQuery: depth or limit out of range.
+        UnknownJob, QueryError, QueryTimeout, GraphUnavailable: see ``resolve_job_in`` and ``GraphReader``.
+    """
+    _check(depth, limit)
+
+    def work(tx: Tx) -> JobLineage:
+        job = resolve_job_in(tx, text)
+        row = tx.query(cypher.JOB_IO, namespace=job.namespace, name=job.name, limit=limit + 1)[0]
+        inputs = tuple(DatasetRef(n, m) for n, m in row["inputs"])
+        outputs = tuple(DatasetRef(n, m) for n, m in row["outputs"])
+        truncated = len(inputs) > limit or len(outputs) > limit
+        inputs, outputs = inputs[:limit], outputs[:limit]
+        edges: dict[tuple[DatasetRef, DatasetRef, DatasetRef], LineageEdge] = {}
+        for way, start in (("upstream", inputs), ("downstream", outputs)):
+            if start and depth > 1:
+                walk = _walk(tx, start, way, depth - 1, None, limit)
+                for key, edge in walk.edges.items():
+                    edges.setdefault(key, LineageEdge(edge.source, edge.job, edge.target, edge.hop + 1, way))
+                truncated = truncated or walk.truncated
+        ordered = sorted(edges.values(), key=lambda e: (e.direction != "upstream", e.hop, e.source.key, e.job.key,
+                                                        e.target.key))
+        return JobLineage(job, inputs, outputs, tuple(ordered), depth, truncated)
 
     return reader.read(work)
 

@@ -76,7 +76,7 @@ def _from_testcontainers(stack: list[object]) -> Services:
 
 
 def _from_local_infra() -> Services:
-    from lineage_stream import infra
+    from lineage_stream_dev import infra
 
     endpoints = infra.up(["kafka", "registry", "neo4j"])
     return Services(endpoints.kafka_bootstrap, endpoints.registry_url, endpoints.neo4j_uri,

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from lineage_stream.bench.__main__ import main
-from lineage_stream.bench.full_render import BEGIN, END
+from lineage_stream_dev.bench.__main__ import main
+from lineage_stream_dev.bench.full_render import BEGIN, END
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

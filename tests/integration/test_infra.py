@@ -1,4 +1,4 @@
-"""`lineage_stream.infra.up()` starts real local services, and each one answers.
+"""`lineage_stream_dev.infra.up()` starts real local services, and each one answers.
 
 Starts (or reuses) every service with the same code as ``lineage-stream infra up``; the services
 are left running for the rest of the suite (``.ci/run`` ends with ``infra down``).
@@ -18,8 +18,8 @@ import pytest
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 
-from lineage_stream import infra
-from lineage_stream.infra import Endpoints
+from lineage_stream_dev import infra
+from lineage_stream_dev.infra import Endpoints
 
 pytestmark = pytest.mark.integration
 

@@ -23,9 +23,9 @@ from confluent_kafka import Producer
 
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.app import run_worker
-from lineage_stream.infra import config as infra_config
-from lineage_stream.infra.layout import Settings as InfraSettings
-from lineage_stream.infra.toolchain import ensure_binary
+from lineage_stream_dev.infra import config as infra_config
+from lineage_stream_dev.infra.layout import Settings as InfraSettings
+from lineage_stream_dev.infra.toolchain import ensure_binary
 from conftest import settings_for
 from coverage_graph import known_graph_events, publish_json
 

@@ -77,17 +77,20 @@ def test_retention_keeps_totals_while_the_worker_writes(services, graph, unique)
             producer.produce(topic, json.dumps(event).encode(), key=str(i).encode())
     assert producer.flush(30) == 0
     totals: dict[str, int] = {}
+    # Small batches: the worker commits many transactions while retention runs, not one at the end.
+    writer_settings = settings_for(services, unique, LINEAGE_BATCH_SIZE="40")
     worker = threading.Thread(target=lambda: totals.update(
-        run_worker(settings, until_idle=True, serve_metrics=False, metrics=WorkerMetrics())))
+        run_worker(writer_settings, until_idle=True, serve_metrics=False, metrics=WorkerMetrics())))
     worker.start()
     deadline = time.monotonic() + 60
     count_new = "MATCH (r:Run) WHERE r.run_id CONTAINS '-8200-' RETURN count(r) AS n"
     while graph.execute_query(count_new).records[0]["n"] == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     started = time.monotonic()
+    new_at_start = graph.execute_query(count_new).records[0]["n"]
     report = store.run_retention(RetentionRule(7 * DAY_US, KEEP_LAST), now_us=now_us, chunk=50)
     retention_s = time.monotonic() - started
-    overlapped = worker.is_alive()
+    new_at_end = graph.execute_query(count_new).records[0]["n"]
     worker.join(120)
     assert totals.get("written") == 2 * NEW_RUNS, totals
 
@@ -98,8 +101,9 @@ def test_retention_keeps_totals_while_the_worker_writes(services, graph, unique)
                                   ns=f"retention-{unique}").records[0]
     store.close()
     print(f"\nretention: {report.runs_folded} old runs folded into {buckets['n']} buckets in {retention_s:.2f} s "
-          f"(worker writing {NEW_RUNS} new runs at the same time: {overlapped}); runs in detail "
+          f"while the worker wrote new runs ({new_at_start} -> {new_at_end} of {NEW_RUNS} during it); runs in detail "
           f"{OLD_RUNS} -> {detail - NEW_RUNS} old + {NEW_RUNS} new; totals before {before}, after {after}")
+    assert new_at_start < new_at_end, "the worker did not write while retention ran"
     assert report.runs_folded == OLD_RUNS  # every old run is a week old and none of the last 10 of its job
     assert buckets["runs"] == OLD_RUNS and detail == NEW_RUNS
     assert after == expected_totals(unique, {"1": (0, OLD_RUNS), "2": (OLD_RUNS, OLD_RUNS + NEW_RUNS)})

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,10 @@ def test_the_wheel_installs_and_runs_produce_then_worker(services, graph, unique
     dist = tmp_path / "dist"
     _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)])
     (wheel,) = dist.glob("lineage_stream-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packages = {name.split("/")[1] for name in archive.namelist() if name.startswith("lineage_stream/") and name.count("/") > 1}
+    assert not packages & {"bench", "reliability", "infra"}, "development tooling belongs in devtools/, not in the wheel"
+    assert "schemas" in packages
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

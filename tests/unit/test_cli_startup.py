@@ -11,8 +11,8 @@ import pytest
 
 from lineage_stream.cli import main
 
-HEAVY = ("neo4j", "prometheus_client", "lineage_stream.app", "lineage_stream.infra", "lineage_stream.bench",
-         "lineage_stream.reliability", "lineage_stream.worker")
+HEAVY = ("neo4j", "prometheus_client", "lineage_stream.app", "lineage_stream_dev.infra", "lineage_stream_dev.bench",
+         "lineage_stream_dev.reliability", "lineage_stream.worker")
 
 
 def _imported_after(argv: list[str]) -> set[str]:
@@ -31,7 +31,14 @@ def test_light_commands_import_no_worker_or_tooling_modules(argv):
 
 
 def test_tooling_is_imported_only_for_its_own_command():
-    assert "lineage_stream.infra.manager" in _imported_after(["infra", "--help"])
+    assert "lineage_stream_dev.infra.manager" in _imported_after(["infra", "--help"])
+    assert "lineage_stream_dev.bench.__main__" in _imported_after(["bench", "--help"])
+
+
+def test_the_development_tooling_adds_its_commands_through_entry_points(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "bench " in capsys.readouterr().out
 
 
 def test_version(capsys):

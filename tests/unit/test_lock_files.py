@@ -10,6 +10,7 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+DEVTOOLS = tomllib.loads((ROOT / "devtools" / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
 def _locked(name: str) -> dict[str, str]:
@@ -41,5 +42,5 @@ def test_application_lock_covers_the_base_and_worker_dependencies():
     _check("worker.lock", _declared("worker"))
 
 
-def test_ci_lock_covers_every_extra():
-    _check("ci.lock", _declared(*PROJECT["optional-dependencies"]))
+def test_ci_lock_covers_every_extra_and_the_development_tooling():
+    _check("ci.lock", _declared(*PROJECT["optional-dependencies"]) + [Requirement(line) for line in DEVTOOLS["dependencies"]])

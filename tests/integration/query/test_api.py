@@ -54,12 +54,28 @@ def test_marquez_lineage_shape(client) -> None:
     assert job["data"]["outputs"] == [{"namespace": "s3://lake", "name": "curated/orders_enriched"}]
 
 
+def test_marquez_job_node(client) -> None:
+    """A job's node ID: its inputs and outputs, then upstream of the inputs and downstream of the outputs."""
+    near = {node["id"]: node for node in client.get("/api/v1/lineage", params={
+        "nodeId": "job:spark-prod:enrich_orders", "depth": 1}).json()["graph"]}
+    assert set(near) == {"job:spark-prod:enrich_orders", "dataset:s3://lake:raw/orders",
+                         "dataset:s3://lake:curated/orders_enriched"}
+    job = near["job:spark-prod:enrich_orders"]
+    assert job["inEdges"] == [{"origin": "dataset:s3://lake:raw/orders", "destination": "job:spark-prod:enrich_orders"}]
+    assert job["data"]["outputs"] == [{"namespace": "s3://lake", "name": "curated/orders_enriched"}]
+    wide = {node["id"] for node in client.get("/api/v1/lineage", params={
+        "nodeId": "job:spark-prod:enrich_orders", "depth": 2}).json()["graph"]}
+    assert {"job:airflow-prod:nightly_orders.extract_orders", f"dataset:{PG}:shop.public.orders"} <= wide
+    assert wide > set(near)
+
+
 def test_errors_are_clear(client) -> None:
     missing = client.get("/api/lineage", params={"dataset": "s3://lake/curated/order_enrich"})
     assert missing.status_code == 404
     assert missing.json()["suggestions"][0] == "s3://lake curated/orders_enriched"
     assert client.get("/api/lineage", params={"dataset": "shop.public.orders", "depth": 99}).status_code == 400
-    assert client.get("/api/v1/lineage", params={"nodeId": "job:spark-prod:enrich_orders"}).status_code == 400
+    assert client.get("/api/v1/lineage", params={"nodeId": "field:s3://lake:raw/orders:id"}).status_code == 400
+    assert client.get("/api/v1/lineage", params={"nodeId": "job:spark-prod:enrich_order"}).status_code == 404
     assert client.get("/api/runs", params={"job": "nightly_orders.extract_orders", "since": "whenever"}).status_code == 400
     assert client.get("/api/lineage", params={"dataset": "  "}).json()["message"] == "the dataset must not be blank"
     assert client.get("/api/lineage", params={"dataset": "s3://x/" + "y" * 9000}).status_code == 400

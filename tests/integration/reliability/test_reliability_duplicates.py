@@ -8,10 +8,10 @@ import pytest
 
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.app import run_worker
-from lineage_stream.reliability.feed import avro_records, openlineage_records, prepare_topics, produce, register_schema
-from lineage_stream.reliability.generator import StreamSpec, generate_events, plan_delivery
-from lineage_stream.reliability.harness import KafkaProbe, StreamNames, plant_sentinel, verify, worker_env
-from lineage_stream.reliability.reference import ReferenceModel
+from lineage_stream_dev.reliability.feed import avro_records, openlineage_records, prepare_topics, produce, register_schema
+from lineage_stream_dev.reliability.generator import StreamSpec, generate_events, plan_delivery
+from lineage_stream_dev.reliability.harness import KafkaProbe, StreamNames, plant_sentinel, verify, worker_env
+from lineage_stream_dev.reliability.reference import ReferenceModel
 from lineage_stream.settings import worker_settings
 
 pytestmark = pytest.mark.integration

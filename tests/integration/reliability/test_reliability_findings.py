@@ -9,11 +9,11 @@ import time
 import pytest
 
 from lineage_stream.adapters.dead_letter_admin import replay_dead_letters
-from lineage_stream.reliability.export import stored_offsets
-from lineage_stream.reliability.feed import avro_records, dead_letters, prepare_topics, produce, register_schema
-from lineage_stream.reliability.generator import BASE_US, StreamSpec, generate_events
-from lineage_stream.reliability.harness import KafkaProbe, StreamNames, WorkerProcess, caught_up, wait_for, worker_env
-from lineage_stream.reliability.hostile import hostile_record
+from lineage_stream_dev.reliability.export import stored_offsets
+from lineage_stream_dev.reliability.feed import avro_records, dead_letters, prepare_topics, produce, register_schema
+from lineage_stream_dev.reliability.generator import BASE_US, StreamSpec, generate_events
+from lineage_stream_dev.reliability.harness import KafkaProbe, StreamNames, WorkerProcess, caught_up, wait_for, worker_env
+from lineage_stream_dev.reliability.hostile import hostile_record
 
 pytestmark = pytest.mark.integration
 

@@ -12,15 +12,15 @@ import pytest
 from lineage_stream.adapters.dead_letter_admin import replay_dead_letters
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.app import run_worker
-from lineage_stream.reliability.feed import (
+from lineage_stream_dev.reliability.feed import (
     avro_records, dead_letters, openlineage_records, prepare_topics, produce, register_schema,
 )
-from lineage_stream.reliability.generator import BASE_US, StreamSpec, generate_events
-from lineage_stream.reliability.harness import KafkaProbe, StreamNames, plant_sentinel, verify, worker_env
-from lineage_stream.reliability.hostile import (
+from lineage_stream_dev.reliability.generator import BASE_US, StreamSpec, generate_events
+from lineage_stream_dev.reliability.harness import KafkaProbe, StreamNames, plant_sentinel, verify, worker_env
+from lineage_stream_dev.reliability.hostile import (
     AVRO_KINDS, CYPHER_KIND, CYPHER_TEXTS, OPENLINEAGE_KINDS, hostile_records, mix,
 )
-from lineage_stream.reliability.reference import ReferenceModel
+from lineage_stream_dev.reliability.reference import ReferenceModel
 from lineage_stream.settings import worker_settings
 
 pytestmark = pytest.mark.integration

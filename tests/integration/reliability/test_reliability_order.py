@@ -23,9 +23,9 @@ from lineage_stream.model import (
     Dataset, EventKind, FieldLineage, InputField, Job, LineageEvent, ParentRun, Run, RunState, SchemaField, Symlink,
     Transformation,
 )
-from lineage_stream.reliability.canonical import CanonicalGraph, diff_graphs
-from lineage_stream.reliability.export import export_graph
-from lineage_stream.reliability.reference import identifier_stages, reference_graph
+from lineage_stream_dev.reliability.canonical import CanonicalGraph, diff_graphs
+from lineage_stream_dev.reliability.export import export_graph
+from lineage_stream_dev.reliability.reference import identifier_stages, reference_graph
 from lineage_stream.settings import Neo4jSettings
 
 pytestmark = pytest.mark.integration

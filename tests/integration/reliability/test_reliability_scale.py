@@ -8,14 +8,14 @@ import urllib.request
 
 import pytest
 
-from lineage_stream.reliability.feed import (
+from lineage_stream_dev.reliability.feed import (
     Feeder, avro_records, openlineage_records, prepare_topics, produce, register_schema,
 )
-from lineage_stream.reliability.generator import StreamSpec, generate_events
-from lineage_stream.reliability.harness import (
+from lineage_stream_dev.reliability.generator import StreamSpec, generate_events
+from lineage_stream_dev.reliability.harness import (
     KafkaProbe, StreamNames, WorkerProcess, caught_up, plant_sentinel, verify, wait_for, worker_env,
 )
-from lineage_stream.reliability.reference import ReferenceModel
+from lineage_stream_dev.reliability.reference import ReferenceModel
 
 pytestmark = pytest.mark.integration
 

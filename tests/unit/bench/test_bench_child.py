@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from lineage_stream.bench.child import ChildResult, parse_child_args
+from lineage_stream_dev.bench.child import ChildResult, parse_child_args
 
 
 def decode_ok(value):
@@ -17,7 +17,7 @@ def decode_failing(value):
 
 def test_window_opens_at_the_first_batch_and_closes_at_the_target(monkeypatch):
     clock = iter([10.0, 12.0, 15.0])
-    monkeypatch.setattr("lineage_stream.bench.child.time.perf_counter", lambda: next(clock))
+    monkeypatch.setattr("lineage_stream_dev.bench.child.time.perf_counter", lambda: next(clock))
     result = ChildResult("x", target=3, started=9.0)
     result.batch_received()  # 10.0
     result.decode_batch(decode_ok, [b"a", b"b"])

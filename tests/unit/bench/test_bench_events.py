@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from lineage_stream.bench.events import BASE_US, generate_events, namespace_token, recent_base_us
+from lineage_stream_dev.bench.events import BASE_US, generate_events, namespace_token, recent_base_us
 from lineage_stream.contract import event_from_record, event_to_record
 from lineage_stream.model import EventKind, RunState
 

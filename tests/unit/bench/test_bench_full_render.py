@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_stream.bench.full_render import BEGIN, END, render_full, write_doc
-from lineage_stream.bench.profile import OTHER, fold, shares
-from lineage_stream.bench.worker_runs import WorkerResult, percentiles
+from lineage_stream_dev.bench.full_render import BEGIN, END, render_full, write_doc
+from lineage_stream_dev.bench.profile import OTHER, fold, shares
+from lineage_stream_dev.bench.worker_runs import WorkerResult, percentiles
 
 
 def _stats(**cumulative):

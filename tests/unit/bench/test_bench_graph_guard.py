@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from lineage_stream.bench.events import namespace_token
-from lineage_stream.bench.graph_guard import BENCH_NAMESPACE
+from lineage_stream_dev.bench.events import namespace_token
+from lineage_stream_dev.bench.graph_guard import BENCH_NAMESPACE
 
 
 @pytest.mark.parametrize("namespace", [

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_stream.bench.consume import CONFLUENT, FAUST, ConsumeReport, ConsumeRun, run_order
-from lineage_stream.bench.pipeline import PipelineReport
-from lineage_stream.bench.render import render_consume, render_pipeline, render_worker
-from lineage_stream.bench.worker import WorkerReport, WorkerRun
+from lineage_stream_dev.bench.consume import CONFLUENT, FAUST, ConsumeReport, ConsumeRun, run_order
+from lineage_stream_dev.bench.pipeline import PipelineReport
+from lineage_stream_dev.bench.render import render_consume, render_pipeline, render_worker
+from lineage_stream_dev.bench.worker import WorkerReport, WorkerRun
 
 
 def consume_report(confluent, faust):

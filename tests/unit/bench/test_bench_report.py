@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_stream.bench.report import (
+from lineage_stream_dev.bench.report import (
     Spread,
     fmt_rate,
     fmt_ratio,

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from lineage_stream.bench.pipeline import encode_all
-from lineage_stream.bench.stream import StreamSpec, stream_events
+from lineage_stream_dev.bench.pipeline import encode_all
+from lineage_stream_dev.bench.stream import StreamSpec, stream_events
 from lineage_stream.pipeline.redact import RedactStage
 
 BASE_US = 1_763_600_000_000_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from lineage_stream.bench import query_latency as q
+from lineage_stream_dev.bench import query_latency as q
 
 
 def test_generated_graph_is_100k_datasets_and_1m_edges() -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra.toolchain import ensure_binary
+from lineage_stream_dev.infra.toolchain import ensure_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "deploy" / "prometheus" / "alerts.yml"

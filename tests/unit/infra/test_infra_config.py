@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from lineage_stream.infra import config
-from lineage_stream.infra.layout import Endpoints, Layout, Settings, local_endpoints
-from lineage_stream.infra.registry import registry_properties
+from lineage_stream_dev.infra import config
+from lineage_stream_dev.infra.layout import Endpoints, Layout, Settings, local_endpoints
+from lineage_stream_dev.infra.registry import registry_properties
 
 
 def _props(text: str) -> dict[str, str]:
@@ -59,8 +59,15 @@ def test_neo4j_conf_bolt_on_loopback_with_auth() -> None:
     assert props["server.bolt.listen_address"] == "127.0.0.1:7687"
     assert props["dbms.security.auth_enabled"] == "true"
     assert props["server.memory.pagecache.size"] == "512m"
-    assert props["server.http.enabled"] == "false"
+    assert props["server.http.enabled"] == "true"
+    assert props["server.http.listen_address"] == "127.0.0.1:7474"
     assert "-Xmx1g" in config.neo4j_jvm_options(Settings())
+
+
+def test_neo4j_http_connector_can_be_turned_off() -> None:
+    props = _props(config.neo4j_conf(Settings(neo4j_http_port=None)))
+    assert props["server.http.enabled"] == "false" and "server.http.listen_address" not in props
+    assert Settings(neo4j_http_port=None).neo4j_browser_url is None
 
 
 def test_prometheus_scrapes_worker_every_5s() -> None:
@@ -106,4 +113,4 @@ def test_layout_paths(tmp_path: Path) -> None:
 
 def test_default_root_is_the_checkout() -> None:
     root = Layout.for_root().root
-    assert (root / "lineage_stream" / "infra" / "__init__.py").is_file()
+    assert (root / "devtools" / "lineage_stream_dev" / "infra" / "__init__.py").is_file()

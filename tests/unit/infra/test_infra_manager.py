@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from lineage_stream.errors import InfraError
-from lineage_stream.infra import cli, maven, manager, toolchain
-from lineage_stream.infra.layout import Layout, Settings
+from lineage_stream_dev.infra import cli, maven, manager, toolchain
+from lineage_stream_dev.infra.layout import Layout, Settings
 
 
 def test_select_orders_and_validates(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_select_orders_and_validates(tmp_path: Path) -> None:
 
 def _unused_ports_settings() -> Settings:
     """Settings on ports nothing listens on (the real services may run on the defaults)."""
-    sockets = [socket.socket() for _ in range(5)]
+    sockets = [socket.socket() for _ in range(6)]
     try:
         for sock in sockets:
             sock.bind(("127.0.0.1", 0))
@@ -35,7 +35,7 @@ def _unused_ports_settings() -> Settings:
             sock.close()
     return Settings(
         kafka_port=ports[0], kafka_controller_port=ports[1], neo4j_bolt_port=ports[2],
-        registry_port=ports[3], prometheus_port=ports[4],
+        registry_port=ports[3], prometheus_port=ports[4], neo4j_http_port=ports[5],
     )
 
 

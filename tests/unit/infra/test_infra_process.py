@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from lineage_stream.infra import process
-from lineage_stream.infra.process import PidRecord
+from lineage_stream_dev.infra import process
+from lineage_stream_dev.infra.process import PidRecord
 
 
 def test_pid_file_round_trip(tmp_path: Path) -> None:

@@ -55,3 +55,33 @@ def test_a_million_ids_fit_well_under_256_mb():
     tracemalloc.stop()
     assert len(dedup) == 1_000_000
     assert current < 256 * 1024 * 1024 / 2, f"{current / 2**20:.0f} MiB"
+
+
+def test_a_window_expiring_a_million_ids_at_once_is_quick():
+    """Evicting one ID at a time from the front of a dict rescans the freed slots: quadratic."""
+    import time
+
+    dedup = Deduplicator(window_us=60 * S, max_ids=1_000_000)
+    dedup.remember((f"id-{i}" for i in range(1_000_000)), now_us=0)
+    started = time.process_time()
+    assert not dedup.is_duplicate("id-0", now_us=3600 * S)  # the whole window expired
+    assert time.process_time() - started < 1.0
+    assert len(dedup) == 1
+
+
+def test_a_full_window_keeps_at_least_fifteen_sixteenths_of_the_newest_ids():
+    dedup = Deduplicator(window_us=10**15, max_ids=1600)
+    for i in range(5000):
+        dedup.is_duplicate(f"e{i}", now_us=i)
+    assert 1500 <= len(dedup) <= 1600
+    assert all(dedup.is_duplicate(f"e{i}", now_us=5000) for i in range(5000 - 1500, 5000))
+    assert not dedup.is_duplicate("e0", now_us=5000)
+
+
+def test_forget_inside_an_older_slice():
+    dedup = Deduplicator(window_us=10**15, max_ids=160)
+    for i in range(100):
+        dedup.is_duplicate(f"e{i}", now_us=i)
+    dedup.forget(["e3", "e99"])
+    assert len(dedup) == 98
+    assert not dedup.is_duplicate("e3", now_us=200) and not dedup.is_duplicate("e99", now_us=200)

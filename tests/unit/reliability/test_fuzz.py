@@ -17,9 +17,9 @@ from lineage_stream.contract import frame, latest_schema
 from lineage_stream.errors import DecodeError, LineageStreamError
 from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.normalize import NormalizeStage
-from lineage_stream.reliability.formats import avro_value, to_openlineage
-from lineage_stream.reliability.generator import StreamSpec, generate_events
-from lineage_stream.reliability.hostile import CYPHER_KIND, hostile_record
+from lineage_stream_dev.reliability.formats import avro_value, to_openlineage
+from lineage_stream_dev.reliability.generator import StreamSpec, generate_events
+from lineage_stream_dev.reliability.hostile import CYPHER_KIND, hostile_record
 
 NOW_US = 1_800_000_000_000_000
 SCHEMA_ID = 3

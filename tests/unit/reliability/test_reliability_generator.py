@@ -12,12 +12,12 @@ from lineage_stream.model import EventKind, RunState
 from lineage_stream.openlineage import decode_openlineage_json
 from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.validate import validate_event
-from lineage_stream.reliability.formats import avro_value, to_openlineage
-from lineage_stream.reliability.generator import StreamSpec, count_inverted_runs, generate_events, plan_delivery
-from lineage_stream.reliability.hostile import (
+from lineage_stream_dev.reliability.formats import avro_value, to_openlineage
+from lineage_stream_dev.reliability.generator import StreamSpec, count_inverted_runs, generate_events, plan_delivery
+from lineage_stream_dev.reliability.hostile import (
     AVRO_KINDS, CYPHER_KIND, OPENLINEAGE_KINDS, hostile_record, hostile_records, mix,
 )
-from lineage_stream.reliability.reference import identifier_stages
+from lineage_stream_dev.reliability.reference import identifier_stages
 
 SPEC = StreamSpec(events=2_500, seed=42, tag="unit1")
 NOW_US = 1_800_000_000_000_000

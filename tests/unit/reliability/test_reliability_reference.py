@@ -10,9 +10,9 @@ from lineage_stream.model import (
     Dataset, EventKind, FieldLineage, InputField, Job, LineageEvent, ParentRun, Run, RunState, SchemaField, Symlink,
     Transformation,
 )
-from lineage_stream.reliability.canonical import CanonicalGraph, diff_graphs
-from lineage_stream.reliability.generator import StreamSpec, generate_events, plan_delivery
-from lineage_stream.reliability.reference import ReferenceModel, reference_graph
+from lineage_stream_dev.reliability.canonical import CanonicalGraph, diff_graphs
+from lineage_stream_dev.reliability.generator import StreamSpec, generate_events, plan_delivery
+from lineage_stream_dev.reliability.reference import ReferenceModel, reference_graph
 
 T = 1_735_689_600_000_000
 PG = "postgres://db.internal:5432"

@@ -7,19 +7,21 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.neo4j.dbms.api.DatabaseManagementService;
-import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.server.CommunityBootstrapper;
 
 /**
- * Runs a Neo4j Community DBMS (embedded API, Bolt connector on) as a stand-alone local server.
+ * Runs Neo4j Community as a stand-alone local server: the DBMS, Bolt, and the HTTP server with
+ * Neo4j Browser when {@code server.http.enabled} is true.
  *
  * <p>Neo4j publishes no server tarball on Maven Central, so lineage-stream's local infrastructure
- * starts the DBMS through {@link DatabaseManagementServiceBuilder} instead.
+ * starts the server's own bootstrapper ({@link CommunityBootstrapper}, what {@code neo4j console}
+ * runs) over the jars Maven resolves, Neo4j Browser's among them.
  *
- * <p>Usage: {@code Launcher <home-dir> <neo4j.conf> <password-file>}. All settings (Bolt address,
- * authentication, memory) come from the neo4j.conf file; the password file holds the password the
- * {@code neo4j} user must have, which is applied on every start through the system database. A
- * shutdown hook stops the DBMS cleanly on SIGTERM/SIGINT.
+ * <p>Usage: {@code Launcher <home-dir> <neo4j.conf> <password-file>}. All settings (Bolt and HTTP
+ * addresses, authentication, memory) come from the neo4j.conf file; the password file holds the
+ * password the {@code neo4j} user must have, which is applied on every start through the system
+ * database. A shutdown hook stops the server cleanly on SIGTERM/SIGINT.
  */
 public final class Launcher {
     private static final String ADMIN_USER = "neo4j";
@@ -35,17 +37,23 @@ public final class Launcher {
         Path config = Path.of(args[1]).toAbsolutePath();
         String password = readPassword(Path.of(args[2]));
 
-        log("starting Neo4j DBMS, home " + home + ", config " + config);
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
-                .loadPropertiesFromFile(config)
-                .build();
+        log("starting Neo4j server, home " + home + ", config " + config);
+        CommunityBootstrapper server = new CommunityBootstrapper();
+        int status = server.start(home, config, Map.of(), false, true);
+        if (status != 0) {
+            log("Neo4j server did not start (status " + status + "), see the lines above");
+            System.exit(status);
+        }
+        DatabaseManagementService dbms = server.getDatabaseManagementService();
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log("shutdown requested, stopping the DBMS");
+            log("shutdown requested, stopping the server");
             try {
-                dbms.shutdown();
-                log("DBMS stopped");
+                if (server.isRunning()) {
+                    server.stop();
+                }
+                log("server stopped");
             } finally {
                 stopped.countDown();
             }

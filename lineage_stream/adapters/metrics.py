@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -73,6 +74,7 @@ class WorkerMetrics:
         self._producers = BoundedLabel(top_producers)
         self._sources: dict[str, str] = {}
         self._newest: dict[str, float] = {}
+        self._series: dict[tuple[str, str, str], tuple[str, Any, Any, Any]] = {}
         self._dependencies: dict[str, DependencyState] = {}
         self._state_lock = threading.Lock()
         r = self.registry
@@ -164,17 +166,20 @@ class WorkerMetrics:
         newest: dict[str, float] = {}
         for origin, event in written:
             events += 1
-            source = self._sources.get(origin.topic, OTHER)
-            producer = self._producers(producer_name(event.producer))
-            self.written.labels(origin.topic, event.kind.value).inc()
+            series = self._series.get((origin.topic, event.producer, event.kind.value))
+            if series is None:
+                series = self._series_of(origin.topic, event.producer, event.kind.value)
+            producer, written_child, ingestion, kafka = series
+            written_child.inc()
             event_time = event.event_time_us / 1e6
             latency = max(now - event_time, 0.0)
-            self.ingestion_latency.labels(source, producer).observe(latency)
+            ingestion.observe(latency)
             if self.on_ingestion_latency is not None:
                 self.on_ingestion_latency(latency)
             if origin.timestamp_ms is not None:
-                self.kafka_latency.labels(source, producer).observe(max(now - origin.timestamp_ms / 1000, 0.0))
-            newest[producer] = max(newest.get(producer, 0.0), event_time)
+                kafka.observe(max(now - origin.timestamp_ms / 1000, 0.0))
+            if event_time > newest.get(producer, 0.0):
+                newest[producer] = event_time
         for producer, event_time in newest.items():
             if event_time > self._newest.get(producer, 0.0):
                 self._newest[producer] = event_time
@@ -182,6 +187,16 @@ class WorkerMetrics:
         self.batch_events.observe(events)
         self.last_commit.set(now)
         self.dependency_ok("neo4j")
+
+    def _series_of(self, topic: str, raw_producer: str, kind: str) -> tuple[str, Any, Any, Any]:
+        """The label value and metric children for one (topic, producer, kind), looked up once."""
+        source = self._sources.get(topic, OTHER)
+        producer = self._producers(producer_name(raw_producer))
+        series = (producer, self.written.labels(topic, kind), self.ingestion_latency.labels(source, producer),
+                  self.kafka_latency.labels(source, producer))
+        if len(self._series) < 10_000:  # bounded: producers are capped, but raw producer strings are not
+            self._series[(topic, raw_producer, kind)] = series
+        return series
 
     def record_write_seconds(self, seconds: float) -> None:
         self.batch_seconds.observe(seconds)

@@ -34,7 +34,7 @@ def test_a_written_batch_counts_events_and_observes_both_latencies_by_source_and
     assert get("lineage_ingestion_latency_seconds_sum", {"source": "avro", "producer": spark}) == 30.0
     assert get("lineage_ingestion_latency_seconds_count", {"source": "openlineage_json", "producer": spark}) == 1
     assert get("lineage_kafka_latency_seconds_sum", {"source": "avro", "producer": spark}) == 24.0
-    assert get("lineage_kafka_latency_seconds_count", {"source": "openlineage_json", "producer": spark}) is None
+    assert get("lineage_kafka_latency_seconds_count", {"source": "openlineage_json", "producer": spark}) == 0
     assert get("lineage_batch_events_count") == 1 and get("lineage_batch_events_sum") == 4
     assert get("lineage_events_written_total", {"topic": "avro-t", "kind": "RUN"}) == 3
     assert get("lineage_last_event_timestamp_seconds", {"producer": spark}) == 1_000.0

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from confluent_kafka import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -49,8 +50,20 @@ class BoundedLabel:
 
 
 def producer_name(producer: str) -> str:
-    """A producer URI without its version segment (``/tree/1.2.0``), so upgrades keep one label value."""
-    return _VERSION_SEGMENT.sub("", producer.strip()) or "unknown"
+    """A producer URI as a label value: without its version segment (``/tree/1.2.0``, so upgrades keep
+    one value), without credentials, query or fragment (nothing secret reaches /metrics), at most 120
+    characters."""
+    text = producer.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # not a URL after all (an unclosed bracket, a port that is not a number)
+        parts, port = urlsplit(""), None
+    if parts.scheme and parts.netloc:
+        text = f"{parts.scheme}://{parts.hostname or ''}{f':{port}' if port else ''}{parts.path}"
+    else:
+        text = text.split("?", 1)[0].split("#", 1)[0]
+    return _VERSION_SEGMENT.sub("", text)[:120] or "unknown"
 
 
 def safe_detail(error: BaseException) -> str:

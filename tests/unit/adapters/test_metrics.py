@@ -128,3 +128,12 @@ def test_kafka_client_errors_are_counted_and_all_brokers_down_means_kafka_is_dow
     metrics.kafka_error(KafkaError(KafkaError._ALL_BROKERS_DOWN))
     assert get("lineage_dependency_errors_total", {"dependency": "kafka"}) == 2
     assert get("lineage_dependency_up", {"dependency": "kafka"}) == 0
+
+
+def test_producer_labels_carry_no_credentials_query_or_fragment():
+    assert producer_name("https://bob:ghp_s3cret@github.com/OpenLineage/OpenLineage/tree/1.0.0/integration/dbt"
+                         "?token=abc#x") == "https://github.com/OpenLineage/OpenLineage/integration/dbt"
+    assert producer_name("my-scheduler?key=abc") == "my-scheduler"
+    assert producer_name("  ") == "unknown"
+    assert producer_name("http://host:port/x?k=v") == "http://host:port/x"
+    assert len(producer_name("x" * 500)) == 120

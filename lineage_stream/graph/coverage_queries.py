@@ -93,9 +93,10 @@ class NamespaceQuality:
         return self.produced / self.datasets if self.datasets else 0.0
 
     @property
-    def column_lineage(self) -> float:
-        """Share of output datasets (datasets some job writes) with column lineage into a field."""
-        return self.outputs_with_column_lineage / self.produced if self.produced else 0.0
+    def column_lineage(self) -> float | None:
+        """Share of output datasets (datasets some job writes) with column lineage into a field; None
+        (no series) when the namespace has no output dataset."""
+        return self.outputs_with_column_lineage / self.produced if self.produced else None
 
     @property
     def schema(self) -> float:

@@ -97,7 +97,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     """
     kafka = settings.kafka
     observability = settings.observability
-    metrics = metrics or WorkerMetrics(top_producers=observability.top_producers)
+    metrics = metrics or WorkerMetrics(top_producers=observability.top_producers,
+                                       top_namespaces=observability.top_namespaces)
     stop = stop or threading.Event()
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
     metrics.set_sources({kafka.avro_topic: "avro", **{t: "openlineage_json" for t in kafka.openlineage_topics}})

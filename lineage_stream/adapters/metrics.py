@@ -80,11 +80,16 @@ class DependencyState:
 
 
 class WorkerMetrics:
-    def __init__(self, registry: CollectorRegistry | None = None, *, top_producers: int = 20) -> None:
+    def __init__(self, registry: CollectorRegistry | None = None, *, top_producers: int = 20,
+                 top_namespaces: int = 20, schemas_remembered: int = 100_000) -> None:
         self.registry = registry or CollectorRegistry()
         self.on_ingestion_latency: Callable[[float], None] | None = None
         """A hook the benchmark sets to see every event-time latency."""
         self._producers = BoundedLabel(top_producers)
+        self._namespaces = BoundedLabel(top_namespaces)
+        self._schemas: dict[tuple[str, str], tuple[int, int]] = {}
+        """(namespace, name) -> (event time, hash of the fields) of the newest schema seen, oldest first."""
+        self._schemas_remembered = schemas_remembered
         self._sources: dict[str, str] = {}
         self._newest: dict[str, float] = {}
         self._series: dict[tuple[str, str, str], tuple[str, Any, Any, Any]] = {}
@@ -115,6 +120,9 @@ class WorkerMetrics:
         self.kafka_latency = Histogram(
             "lineage_kafka_latency_seconds", "From the Kafka record timestamp to Neo4j commit", ["source", "producer"],
             buckets=_LATENCY_BUCKETS, registry=r)
+        self.schema_drift = Counter(
+            "lineage_schema_drift", "Schema changes seen in the stream: a dataset's fields differ from the "
+            "newest ones this worker saw for it", ["namespace"], registry=r)
         self.last_event = Gauge(
             "lineage_last_event_timestamp_seconds", "Event time of the newest event written, by producer",
             ["producer"], registry=r)
@@ -193,6 +201,7 @@ class WorkerMetrics:
                 kafka.observe(max(now - origin.timestamp_ms / 1000, 0.0))
             if event_time > newest.get(producer, 0.0):
                 newest[producer] = event_time
+            self._watch_schemas(event)
         for producer, event_time in newest.items():
             if event_time > self._newest.get(producer, 0.0):
                 self._newest[producer] = event_time
@@ -210,6 +219,22 @@ class WorkerMetrics:
         if len(self._series) < 10_000:  # bounded: producers are capped, but raw producer strings are not
             self._series[(topic, raw_producer, kind)] = series
         return series
+
+    def _watch_schemas(self, event: LineageEvent) -> None:
+        """Count a schema change when a dataset's fields differ from the newest seen for it (by event time;
+        an older event's schema is not a change)."""
+        for dataset in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
+            if dataset.fields is None:
+                continue
+            key, seen = dataset.key, (event.event_time_us, hash(dataset.fields))
+            previous = self._schemas.get(key)
+            if previous is not None and seen[0] < previous[0]:
+                continue
+            if previous is not None and seen[1] != previous[1]:
+                self.schema_drift.labels(self._namespaces(dataset.namespace)).inc()
+            elif previous is None and len(self._schemas) >= self._schemas_remembered:
+                del self._schemas[next(iter(self._schemas))]
+            self._schemas[key] = seen
 
     def record_write_seconds(self, seconds: float) -> None:
         self.batch_seconds.observe(seconds)

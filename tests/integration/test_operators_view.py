@@ -192,6 +192,7 @@ def test_prometheus_scrapes_a_running_worker_and_every_panel_and_rule_returns_da
         assert ns("lineage_datasets_unlinked", beta) == 1
         assert ns("lineage_column_lineage_ratio", alpha) == 0.5
         assert ns("lineage_schema_changes", alpha) == 1
+        assert ns("lineage_schema_drift_total", alpha) == 1    # the same change, counted in the stream
         assert ns("lineage_runs_stuck", jobs) == 1
         assert ns("lineage_jobs_silent", jobs) == 1
         assert prometheus.value("lineage:coverage_ratio") == pytest.approx(4 / 7)

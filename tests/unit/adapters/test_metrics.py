@@ -137,3 +137,27 @@ def test_producer_labels_carry_no_credentials_query_or_fragment():
     assert producer_name("  ") == "unknown"
     assert producer_name("http://host:port/x?k=v") == "http://host:port/x"
     assert len(producer_name("x" * 500)) == 120
+
+
+def test_schema_changes_are_counted_in_the_stream_by_event_time_and_namespace():
+    from lineage_stream.model import Dataset, SchemaField
+
+    def written(at_s: float, fields: tuple[str, ...] | None, namespace: str = "s3://lake"):
+        schema = tuple(SchemaField(name=f) for f in fields) if fields is not None else None
+        event = LineageEvent(event_id=str(at_s), kind=EventKind.RUN, event_time_us=int(at_s * 1e6), producer=SPARK,
+                             outputs=(Dataset(namespace=namespace, name="orders", fields=schema),))
+        return [(_origin("avro-t", int(at_s)), event)]
+
+    metrics = WorkerMetrics(top_namespaces=1, schemas_remembered=2)
+    drift = lambda ns: metrics.registry.get_sample_value("lineage_schema_drift_total", {"namespace": ns})  # noqa: E731
+    metrics.record_written(written(10, ("id",)), now=100)
+    metrics.record_written(written(11, ("id",)), now=100)
+    metrics.record_written(written(12, None), now=100)       # no schema: nothing to compare
+    assert drift("s3://lake") is None
+    metrics.record_written(written(13, ("id", "total")), now=100)
+    assert drift("s3://lake") == 1
+    metrics.record_written(written(9, ("id",)), now=100)     # an older event's schema is not a change
+    assert drift("s3://lake") == 1
+    metrics.record_written(written(14, ("id",), namespace="gs://b"), now=100)
+    metrics.record_written(written(15, ("x",), namespace="gs://b"), now=100)
+    assert drift("other") == 1, "namespaces beyond the cap are counted as other"

@@ -116,6 +116,11 @@ class KafkaSource:
         except KafkaException as error:
             log.warning("Kafka offset commit failed (Neo4j holds the offsets): %s", error)
 
+    @property
+    def paused(self) -> bool:
+        """True while consumption is paused (a dependency is down)."""
+        return self._paused
+
     def pause_all(self) -> None:
         self._paused = True
         self._consumer.pause([TopicPartition(t, p) for t, p in self.assigned])

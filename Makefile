@@ -12,7 +12,7 @@ CLI := $(BIN)/lineage-stream
 SAMPLE_NAMESPACE := s3://lake
 SAMPLE_NAME := curated/orders_enriched
 
-.PHONY: install lock assets browser producers services demo test unit integration bench down status lint clean
+.PHONY: install lock assets browser prometheus producers services demo test unit integration bench down status lint clean
 
 # Exact versions with hashes from requirements/ci.lock, then the package itself (editable). A dependency
 # added to pyproject.toml but not yet locked still installs, and tests/unit/test_lock_files.py says so.
@@ -35,6 +35,10 @@ assets: $(VENDOR_JS)
 install: $(STAMP) $(VENDOR_JS)
 
 # The page's browser test drives Debian's Chromium (never a downloaded browser build).
+# The alert-rule and dashboard tests run Debian's promtool and a Prometheus of their own.
+prometheus:
+	test -x /usr/bin/promtool || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus)
+
 browser:
 	test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
@@ -72,13 +76,13 @@ demo: services
 	@echo "Look:       $(CLI) serve, then http://127.0.0.1:5050/?dataset=s3://lake/curated/orders_enriched"
 	@echo "Next:       $(CLI) lineage --help, docs/cypher-cookbook.md, $(CLI) infra down"
 
-test: install browser producers
+test: install browser producers prometheus
 	$(BIN)/python -m pytest tests
 
-unit: install
+unit: install prometheus
 	$(BIN)/python -m pytest tests/unit
 
-integration: install browser producers
+integration: install browser producers prometheus
 	$(BIN)/python -m pytest tests/integration
 
 lint: install

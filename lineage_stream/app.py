@@ -13,9 +13,12 @@ from types import FrameType
 from typing import Iterator
 
 import neo4j
+from confluent_kafka import KafkaError
 
 from lineage_stream.adapters.dead_letter import DeadLetterWriter
+from lineage_stream.adapters.coverage import CoverageMonitor
 from lineage_stream.adapters.governance_store import GovernanceStore
+from lineage_stream.adapters.health import Health, Partitions, Prober, kafka_probe, neo4j_probe, registry_probe, serve
 from lineage_stream.adapters.kafka_check import check_kafka
 from lineage_stream.adapters.kafka_source import KafkaSource, ensure_topics
 from lineage_stream.adapters.metrics import WorkerMetrics
@@ -36,6 +39,7 @@ from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
 from lineage_stream.pipeline.dedup import DedupStage, Deduplicator
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
+from lineage_stream.query.store import GraphReader
 from lineage_stream.pipeline.rollup import DEFAULT_RULES, PartitionRules, RollupStage
 from lineage_stream.settings import WorkerSettings
 from lineage_stream.worker import Decoder, Worker
@@ -93,14 +97,23 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     Returns the totals: consumed, written, duplicates, rejected.
     """
     kafka = settings.kafka
-    metrics = metrics or WorkerMetrics()
+    observability = settings.observability
+    metrics = metrics or WorkerMetrics(top_producers=observability.top_producers,
+                                       top_namespaces=observability.top_namespaces)
     stop = stop or threading.Event()
-    if serve_metrics:
-        metrics.serve(settings.metrics_host, settings.metrics_port, certfile=settings.metrics_tls_cert,
-                      keyfile=settings.metrics_tls_key, client_cafile=settings.metrics_tls_client_ca)
-        scheme = "https" if settings.metrics_tls_cert else "http"
-        log.info("metrics on %s://%s:%s/metrics", scheme, settings.metrics_host, settings.metrics_port)
     topics = [kafka.avro_topic, *kafka.openlineage_topics]
+    metrics.set_sources({kafka.avro_topic: "avro", **{t: "openlineage_json" for t in kafka.openlineage_topics}})
+    sources: list[KafkaSource] = []
+    if serve_metrics:
+        def partitions() -> Partitions:
+            return Partitions(len(sources[0].assigned), sources[0].paused) if sources else Partitions(0, False)
+
+        serve(Health(metrics, partitions), metrics, settings.metrics_host, settings.metrics_port,
+              certfile=settings.metrics_tls_cert, keyfile=settings.metrics_tls_key,
+              client_cafile=settings.metrics_tls_client_ca)
+        scheme = "https" if settings.metrics_tls_cert else "http"
+        log.info("metrics on %s://%s:%s/metrics (and /healthz, /readyz)", scheme, settings.metrics_host,
+                 settings.metrics_port)
     logger = {"logger": kafka_logger()}
     check_kafka({**kafka.client_config("admin"), **logger})
     if kafka.topics.create:
@@ -119,9 +132,12 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     redact, rollup = build_redact_stage(settings, metrics), build_rollup_stage(settings, metrics)
     _install_signal_handlers(stop)
     with ExitStack() as stack:
+        _start_probes(settings, metrics, stack)
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
         if not _ensure_schema(sink, stop):
             return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+        metrics.dependency_ok("neo4j")  # the schema statements are writes: Neo4j accepts them
+        _start_coverage(settings, metrics, stack)
         governance = stack.enter_context(GovernanceStore(settings.neo4j))
         done = threading.Event()
         stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
@@ -130,11 +146,16 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
             max_message_bytes=settings.max_message_bytes,
-            extra_config={**kafka.client_config("consumer"), **logger},
+            extra_config={**kafka.client_config("consumer"), **logger,
+                          "statistics.interval.ms": int(observability.kafka_statistics_s * 1000),
+                          "stats_cb": lambda stats: metrics.kafka_statistics(stats, sources[0].assigned),
+                          "error_cb": lambda error: _kafka_client_error(metrics, error)},
         )
+        sources.append(source)
         stack.callback(source.close)
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
+        metrics.watch(dedup_size=dedup.__len__, assigned=lambda: len(source.assigned), paused=lambda: source.paused)
         worker = Worker(
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact, rollup),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
@@ -145,6 +166,37 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         with _fewer_collections():
             worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
+
+
+def _kafka_client_error(metrics: WorkerMetrics, error: KafkaError) -> None:
+    """librdkafka logs client errors only while no ``error_cb`` is set: log them here, and count them."""
+    log.warning("Kafka client error: %s", error)
+    metrics.kafka_error(error)
+
+
+def _start_probes(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitStack) -> None:
+    """Check Kafka, the dead-letter topic, the registry and Neo4j now and every probe interval."""
+    kafka = settings.kafka
+    kafka_check, dead_letter_check = kafka_probe(kafka.bootstrap, kafka.dlq_topic,
+                                                 {**kafka.client_config("admin"), "logger": kafka_logger()})
+    neo4j_check, close_neo4j = neo4j_probe(settings.neo4j)
+    stack.callback(close_neo4j)
+    prober = Prober(metrics, {"kafka": kafka_check, "dead_letter": dead_letter_check,
+                              "registry": registry_probe(settings.registry.url, settings.registry.client_config()),
+                              "neo4j": neo4j_check}, settings.observability.probe_interval_s)
+    prober.start()
+    stack.callback(prober.stop)
+
+
+def _start_coverage(settings: WorkerSettings, metrics: WorkerMetrics, stack: ExitStack) -> None:
+    """Compute the coverage and quality gauges from the graph now and every coverage interval."""
+    observability = settings.observability
+    reader = stack.enter_context(GraphReader(settings.neo4j, timeout_s=30.0))
+    monitor = CoverageMonitor(reader, metrics.registry, interval_s=observability.coverage_interval_s,
+                              top_namespaces=observability.top_namespaces, stuck_after_s=observability.stuck_run_s,
+                              silent_factor=observability.silent_job_factor, impact_sample=observability.impact_sample)
+    monitor.start()
+    stack.callback(monitor.stop)
 
 
 @contextmanager

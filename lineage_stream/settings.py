@@ -253,6 +253,24 @@ class CardinalitySettings(_Section):
         return value
 
 
+class ObservabilitySettings(_Section):
+    """Dependency probes, Kafka statistics, and the coverage and quality gauges computed from the graph."""
+
+    probe_interval_s: float = Field(15.0, gt=0, description="how often Kafka, the registry and Neo4j are checked "
+                                    "for `lineage_dependency_up` and `/readyz`")
+    kafka_statistics_s: float = Field(10.0, gt=0, description="how often the consumer reports its statistics "
+                                      "(lag per partition, broker state)")
+    coverage_interval_s: float = Field(60.0, gt=0, description="how often the coverage and quality gauges are "
+                                       "computed from the graph (read transactions, off the write path)")
+    stuck_run_s: float = Field(6 * 3600.0, gt=0, description="a run in START or RUNNING longer than this is stuck")
+    silent_job_factor: float = Field(3.0, gt=1, description="a job is silent when it has had no run for this many "
+                                     "times its usual interval between runs")
+    top_producers: int = Field(20, ge=1, description="distinct producers labelled by name; the rest are `other`")
+    top_namespaces: int = Field(20, ge=1, description="namespaces labelled by name in the coverage gauges (the "
+                                "largest); the rest are `other`")
+    impact_sample: int = Field(5, ge=0, description="datasets whose downstream-impact query is timed per interval")
+
+
 class Settings(BaseSettings):
     """Every setting of lineage-stream. Build it with ``load_settings()``, which gives it its sources."""
 
@@ -270,13 +288,14 @@ class Settings(BaseSettings):
     redaction: RedactionSettings = RedactionSettings()
     retention: RetentionSettings = RetentionSettings()
     cardinality: CardinalitySettings = CardinalitySettings()
-    batch_size: int = Field(5000, ge=1, description="the most records per batch (one Neo4j transaction); a batch closes sooner when no more records arrive within 100 ms")
+    observability: ObservabilitySettings = ObservabilitySettings()
+    batch_size: int = Field(2000, ge=1, description="the most records per batch (one Neo4j transaction); a batch takes what has arrived, so it is smaller under a light load")
     metrics_host: str = Field("127.0.0.1", min_length=1, description="address of the /metrics endpoint")
     metrics_port: int = Field(9108, ge=0, le=65535, description="port of the /metrics endpoint")
-    metrics_tls_cert: Path | None = Field(None, description="certificate chain (PEM) to serve /metrics over "
-                                          "HTTPS; with `metrics_tls_key`")
+    metrics_tls_cert: Path | None = Field(None, description="certificate chain (PEM) to serve /metrics, /healthz "
+                                          "and /readyz over HTTPS; with `metrics_tls_key`")
     metrics_tls_key: Path | None = Field(None, description="private key (PEM) of `metrics_tls_cert`")
-    metrics_tls_client_ca: Path | None = Field(None, description="CA (PEM) whose client certificates /metrics "
+    metrics_tls_client_ca: Path | None = Field(None, description="CA (PEM) whose client certificates the metrics port "
                                                "requires (mTLS); unset: no client certificate asked")
     dedup_window_s: int = Field(7 * 24 * 3600, ge=1, description="how long an event ID is remembered (seconds)")
     dedup_max_ids: int = Field(1_000_000, ge=1, description="event IDs remembered in memory")

@@ -138,8 +138,7 @@ class Worker:
                 return False
             return all(stored.get(tp, low) >= high for tp, (low, high) in self._source.watermarks().items())
         lags = self._source.lag()
-        for (topic, partition), lag in lags.items():
-            self._metrics.consumer_lag.labels(topic, str(partition)).set(lag)
+        self._metrics.set_lag(lags)
         return all(lag == 0 for lag in lags.values())
 
     def process(self, messages: Sequence[Message], stop: threading.Event | None = None) -> BatchOutcome:
@@ -158,6 +157,7 @@ class Worker:
             if error is not None:
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("consumer error: %s", error)
+                    self._metrics.kafka_error(error)
                 continue
             origin = _origin(message)
             self._metrics.consumed.labels(origin.topic).inc()
@@ -224,7 +224,7 @@ class Worker:
             RejectedRecord: the record is bad and goes to the dead-letter topic.
         """
         decoded: list[LineageEvent] = []
-        self._retry(lambda: decoded.append(self._decoders[topic](value)), stop)
+        self._retry(lambda: decoded.append(self._decoders[topic](value)), stop, "registry")
         return decoded[0]
 
     def _drop_applied(self, oks: list[tuple[RecordOrigin, LineageEvent]], duplicates: list[RecordOrigin],
@@ -235,7 +235,7 @@ class Worker:
         def lookup() -> None:
             applied.update(self._sink.applied_event_ids(e.event_id for _, e in oks))
 
-        self._retry(lookup, stop)
+        self._retry(lookup, stop, "neo4j")
         kept = []
         for origin, event in oks:
             if event.event_id in applied:
@@ -249,7 +249,7 @@ class Worker:
         if now < self._next_expiry_us:
             return
         self._next_expiry_us = now + 60_000_000
-        self._retry(lambda: log.debug("expired %s applied IDs", self._sink.expire_applied(now - self._dedup_window_us)), stop)
+        self._retry(lambda: log.debug("expired %s applied IDs", self._sink.expire_applied(now - self._dedup_window_us)), stop, "neo4j")
 
     def _write(self, prepared: _Prepared, stop: threading.Event | None, *, failpoint: bool = True
                ) -> list[tuple[RecordOrigin, LineageEvent]]:
@@ -277,20 +277,17 @@ class Worker:
         return self._record_written(written)
 
     def _record_written(self, written: list[tuple[RecordOrigin, LineageEvent]]) -> list[tuple[RecordOrigin, LineageEvent]]:
-        now = time.time()
-        for origin, event in written:
-            self._metrics.written.labels(origin.topic, event.kind.value).inc()
-            self._metrics.ingestion_latency.observe(max(now - event.event_time_us / 1e6, 0.0))
+        self._metrics.record_written(written, time.time())
+        for _origin, event in written:
             for dataset in (*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])):
                 if dataset.naming_rule == UNRECOGNIZED:
                     self._metrics.unrecognized_identifiers.labels(scheme_of(dataset.raw_namespace or "")).inc()
-        self._metrics.last_commit.set(now)
         return written
 
     def _dead_letter(self, rejected: Sequence[Rejected], stop: threading.Event | None) -> None:
         if rejected:
             self._dead_letters.send_all(rejected)
-            self._retry(self._dead_letters.flush, stop)
+            self._retry(self._dead_letters.flush, stop, "dead_letter")
 
     def _isolate(self, items: list[tuple[RecordOrigin, LineageEvent]], stop: threading.Event | None
                  ) -> list[tuple[RecordOrigin, LineageEvent, BatchRejected | None]]:
@@ -307,29 +304,34 @@ class Worker:
         return self._isolate(items[:middle], stop) + self._isolate(items[middle:], stop)
 
     def _commit(self, batch: GraphBatch, stop: threading.Event | None) -> None:
-        self._retry(lambda: self._timed_write(batch), stop)
+        self._retry(lambda: self._timed_write(batch), stop, "neo4j")
 
     def _timed_write(self, batch: GraphBatch) -> None:
         started = time.perf_counter()
         self._sink.write(batch)
-        self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        self._metrics.batch_events.observe(len(batch.applied_events))
+        self._metrics.record_write_seconds(time.perf_counter() - started)
 
-    def _retry(self, action: Callable[[], None], stop: threading.Event | None) -> None:
-        """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group."""
+    def _retry(self, action: Callable[[], None], stop: threading.Event | None, dependency: str) -> None:
+        """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group.
+
+        ``dependency`` is the one ``action`` needs (``registry`` only when the schema is not cached yet,
+        so a first-try success does not mark the registry up).
+        """
         backoff = Backoff(maximum_s=self._max_backoff_s)
         paused = False
+        failed = False
         try:
             while True:
                 try:
                     action()
-                    self._metrics.sink_up.set(1)
+                    if failed or dependency != "registry":
+                        self._metrics.dependency_ok(dependency)
                     return
                 except RetryableError as error:
                     if stop is not None and stop.is_set():
                         raise
-                    self._metrics.sink_up.set(0)
-                    self._metrics.sink_retries.inc()
+                    failed = True
+                    self._metrics.dependency_failed(dependency, error, retried=True)
                     delay = backoff.delay(error)
                     log.warning("%s; retrying in %.1fs", error, delay)
                     if not paused:

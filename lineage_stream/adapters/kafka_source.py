@@ -55,7 +55,10 @@ class KafkaSource:
             "partition.assignment.strategy": "cooperative-sticky",
             "max.poll.interval.ms": 300_000,
             "session.timeout.ms": 30_000,
-            "fetch.max.bytes": 64 * 1024 * 1024,
+            # Prefetch bounded to 16 MB (librdkafka's default is 64 MB): several full batches of
+            # typical records, and memory the worker does not hold for nothing.
+            "queued.max.messages.kbytes": 16 * 1024,
+            "fetch.max.bytes": max(16 * 1024 * 1024, max_message_bytes * 2),
             "max.partition.fetch.bytes": max(max_message_bytes * 2, 1024 * 1024),
         }
         config.update(extra_config or {})
@@ -112,6 +115,11 @@ class KafkaSource:
             self._consumer.commit(offsets=owned, asynchronous=True)
         except KafkaException as error:
             log.warning("Kafka offset commit failed (Neo4j holds the offsets): %s", error)
+
+    @property
+    def paused(self) -> bool:
+        """True while consumption is paused (a dependency is down)."""
+        return self._paused
 
     def pause_all(self) -> None:
         self._paused = True

@@ -8,6 +8,7 @@ Neo4j. Nothing here runs from the source tree: the commands are the installed en
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -29,8 +30,13 @@ def _run(command: list[str], env: dict[str, str] | None = None, timeout: float =
 
 
 def test_the_wheel_installs_and_runs_produce_then_worker(services, graph, unique, tmp_path):
-    dist = tmp_path / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(ROOT)])
+    # Built from a copy of what the package is made of: an in-tree build reuses build/lib, where
+    # modules moved or deleted since an earlier build linger and end up in the wheel.
+    source, dist = tmp_path / "source", tmp_path / "dist"
+    shutil.copytree(ROOT / "lineage_stream", source / "lineage_stream", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist), str(source)])
     (wheel,) = dist.glob("lineage_stream-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         packages = {name.split("/")[1] for name in archive.namelist() if name.startswith("lineage_stream/") and name.count("/") > 1}

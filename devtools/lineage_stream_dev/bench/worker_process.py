@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stop.set()
 
     metrics.last_commit = _Recorder(metrics.last_commit, committed)  # type: ignore[assignment]
-    metrics.ingestion_latency = _Recorder(metrics.ingestion_latency, latencies.append)  # type: ignore[assignment]
+    metrics.on_ingestion_latency = latencies.append
     result: dict[str, Any] = {"started_at": STARTED_AT, "prefilled": args.prefill, "prefill_s": prefill_s}
     profiler = None
     if args.profile:

@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -132,7 +133,7 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
 
     # 1. The worker CLI, running as the `worker` user: it creates the topics (the producer may not).
     worker = subprocess.Popen([*CLI, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    metrics_text = ""
+    metrics_text = health_text = ""
     try:
         wanted = {settings.kafka.avro_topic, *settings.kafka.openlineage_topics, settings.kafka.dlq_topic}
         admin = AdminClient({**settings.kafka.client_config("admin"), "log_level": 0})
@@ -190,6 +191,13 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
             if any(line.startswith("lineage_events_rejected_total{") for line in metrics_text.splitlines()):
                 break
             time.sleep(1)
+        for path in ("/healthz", "/readyz"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:  # noqa: S310
+                    health_text += response.read().decode()
+            except urllib.error.HTTPError as error:  # /readyz answers 503 while not ready: its body counts too
+                health_text += error.read().decode()
+        assert "status" in health_text
     finally:
         worker.send_signal(signal.SIGTERM)
         worker_output = worker.communicate(timeout=30)[0]
@@ -220,6 +228,7 @@ def test_secure_end_to_end_and_secret_grep(secure_stack: SecureStack, unique: st
         "config show": config_show.stdout + config_show.stderr,
         "repr of the settings": repr(settings) + str(settings) + repr(settings.kafka) + repr(settings.neo4j),
         "/metrics": metrics_text,
+        "/healthz and /readyz": health_text,
         "dead-letter headers": repr(headers),
     }
     for where, text in places.items():

@@ -169,6 +169,8 @@ def register(commands: Any, neo4j_flags: NeoFlags, environment: Environment,
     srv.add_argument("--host", default=None, help="address to listen on (env LINEAGE_API_HOST, default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=None, help="port (env LINEAGE_API_PORT, default 5050)")
     srv.add_argument("--aliases", metavar="FILE", help="the worker's JSON alias map (env LINEAGE_ALIASES_FILE)")
+    srv.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (env LINEAGE_API_TLS_CERT)")
+    srv.add_argument("--tls-key", metavar="FILE", help="and this PEM key (env LINEAGE_API_TLS_KEY)")
     _common(srv, neo4j_flags)
 
     def do_serve(args: argparse.Namespace) -> int:
@@ -177,7 +179,9 @@ def register(commands: Any, neo4j_flags: NeoFlags, environment: Environment,
         env = environment(args)
         host = args.host or env.get("LINEAGE_API_HOST") or "127.0.0.1"
         port = args.port or int(env.get("LINEAGE_API_PORT") or 5050)
-        serve(neo4j_of(args), host=host, port=port, timeout_s=args.timeout, aliases=alias_map(args, env))
+        serve(neo4j_of(args), host=host, port=port, timeout_s=args.timeout, aliases=alias_map(args, env),
+              tls_cert=args.tls_cert or env.get("LINEAGE_API_TLS_CERT"),
+              tls_key=args.tls_key or env.get("LINEAGE_API_TLS_KEY"))
         return 0
 
     srv.set_defaults(handler=do_serve)

@@ -137,7 +137,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         if not _ensure_schema(sink, stop):
             return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
         metrics.dependency_ok("neo4j")  # the schema statements are writes: Neo4j accepts them
-        _start_coverage(settings, metrics, stack)
+        if not until_idle:  # a catch-up run exits when caught up: nothing would read the gauges
+            _start_coverage(settings, metrics, stack)
         governance = stack.enter_context(GovernanceStore(settings.neo4j))
         done = threading.Event()
         stack.callback(done.set)  # runs before the store closes: the refresh thread stops first

@@ -91,6 +91,11 @@ def _walk(tx: Tx, members: tuple[DatasetRef, ...], direction: str, depth: int,
     return walk
 
 
+def _edge_order(e: LineageEdge) -> tuple[bool, int, str, str, str]:
+    """Upstream before downstream, nearest hop first, then by names."""
+    return (e.direction != "upstream", e.hop, e.source.key, e.job.key, e.target.key)
+
+
 def lineage(reader: Reader, text: str, name: str | None = None, *, direction: str = "both", depth: int = 5,
             as_of_us: int | None = None, limit: int = DEFAULT_LIMIT, aliases: AliasMap | None = None) -> Lineage:
     """Job-level lineage of a dataset, upstream, downstream or both, as it stood at ``as_of_us`` if given
@@ -116,7 +121,7 @@ def lineage(reader: Reader, text: str, name: str | None = None, *, direction: st
             edges.extend(walk.edges.values())
             links.update(walk.alias_links)
             truncated = truncated or walk.truncated
-        edges.sort(key=lambda e: (e.direction != "upstream", e.hop, e.source.key, e.job.key, e.target.key))
+        edges.sort(key=_edge_order)
         return Lineage(resolution, tuple(edges), depth, as_of_us, truncated, limit, tuple(links))
 
     return reader.read(work)
@@ -146,8 +151,7 @@ def job_lineage(reader: Reader, text: str, *, depth: int = 5, limit: int = DEFAU
                 for key, edge in walk.edges.items():
                     edges.setdefault(key, LineageEdge(edge.source, edge.job, edge.target, edge.hop + 1, way))
                 truncated = truncated or walk.truncated
-        ordered = sorted(edges.values(), key=lambda e: (e.direction != "upstream", e.hop, e.source.key, e.job.key,
-                                                        e.target.key))
+        ordered = sorted(edges.values(), key=_edge_order)
         return JobLineage(job, inputs, outputs, tuple(ordered), depth, truncated)
 
     return reader.read(work)

@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     pin.add_argument("pin_action", choices=("verify", "record"))
     pin.add_argument("services", nargs="*", metavar="SERVICE", help="kafka, neo4j, registry (default: all)")
-    parser.set_defaults(infra_run=run, handler=run)
+    parser.set_defaults(handler=run)
 
 
 def _status_line(st: manager.ServiceStatus) -> str:

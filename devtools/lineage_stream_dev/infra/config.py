@@ -32,6 +32,15 @@ def kafka_server_properties(settings: Settings, log_dir: Path) -> str:
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        *single_node_storage(log_dir, io_threads=4, retention_hours=168, segment_bytes=268435456),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def single_node_storage(log_dir: Path, *, io_threads: int, retention_hours: int, segment_bytes: int) -> list[str]:
+    """The server.properties lines every local single-node broker shares (plain and secure profiles):
+    storage, replication factors of one, topic defaults, threads and retention."""
+    return [
         f"log.dirs={log_dir}",
         "auto.create.topics.enable=true",
         "num.partitions=3",
@@ -43,11 +52,10 @@ def kafka_server_properties(settings: Settings, log_dir: Path) -> str:
         "share.coordinator.state.topic.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
         "num.network.threads=2",
-        "num.io.threads=4",
-        "log.retention.hours=168",
-        "log.segment.bytes=268435456",
+        f"num.io.threads={io_threads}",
+        f"log.retention.hours={retention_hours}",
+        f"log.segment.bytes={segment_bytes}",
     ]
-    return "\n".join(lines) + "\n"
 
 
 KAFKA_LOG4J2 = """\

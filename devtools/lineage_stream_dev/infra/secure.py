@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lineage_stream.errors import InfraError
+from lineage_stream_dev.infra.config import single_node_storage
 from lineage_stream_dev.infra.layout import Layout, Settings
 
 PROFILE = "secure"
@@ -136,20 +137,7 @@ def kafka_server_properties(settings: Settings, log_dir: Path, tls: Path, creds:
         "super.users=User:admin;User:ANONYMOUS",
         "allow.everyone.if.no.acl.found=false",
         "listener.name.mtls.ssl.client.auth=required",
-        f"log.dirs={log_dir}",
-        "auto.create.topics.enable=true",
-        "num.partitions=3",
-        "default.replication.factor=1",
-        "offsets.topic.replication.factor=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
-        "group.initial.rebalance.delay.ms=0",
-        "num.network.threads=2",
-        "num.io.threads=2",
-        "log.retention.hours=24",
-        "log.segment.bytes=67108864",
+        *single_node_storage(log_dir, io_threads=2, retention_hours=24, segment_bytes=67108864),
     ]
     return "\n".join(lines) + "\n"
 

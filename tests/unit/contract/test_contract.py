@@ -87,3 +87,23 @@ def test_checker_promotes_numeric_types():
     reader = json.dumps({"type": "record", "name": "R", "fields": [{"name": "n", "type": "long"}]})
     assert backward_problems(writer, reader) == []
     assert backward_problems(reader, writer) != []
+
+
+def test_equal_schemas_decode_to_one_shared_object_and_different_ones_do_not():
+    from lineage_stream.contract.codec import Schemas
+
+    schemas = Schemas(max_entries=2)
+    record = event_to_record(full_event())
+    first, second = event_from_record(record, schemas), event_from_record(event_to_record(full_event()), schemas)
+    assert first == second == full_event()
+    assert first.outputs[0].fields is second.outputs[0].fields
+    other = event_to_record(full_event())
+    other["outputs"][0]["fields"][1]["fields"][0]["type"] = "VARCHAR"  # a nested field's type differs
+    changed = event_from_record(other, schemas)
+    assert changed.outputs[0].fields is not first.outputs[0].fields
+    assert changed.outputs[0].fields[1].fields[0] == SchemaField("city", "VARCHAR")
+    for n in range(3):  # bounded: it starts over when full, and still builds correctly
+        record = event_to_record(full_event())
+        record["outputs"][0]["fields"][0]["name"] = f"id_{n}"
+        assert event_from_record(record, schemas).outputs[0].fields[0].name == f"id_{n}"
+    assert len(schemas._built) <= 2

@@ -87,3 +87,16 @@ def test_schema_versions_are_one_row_per_distinct_schema():
     assert [(v["first"], v["last"]) for v in versions] == [(BASE_US, BASE_US + 3), (BASE_US + 2, BASE_US + 2)]
     (current,) = plan_batch(events).schemas
     assert [f["name"] for f in current["fields"]] == ["a"] and current["at"] == BASE_US + 3
+
+
+def test_a_schema_seen_in_an_earlier_batch_plans_the_same_rows_and_later_batches_cannot_alter_them():
+    fields = (SchemaField("id", "BIGINT", "key"), SchemaField("address", "STRUCT", fields=(SchemaField("city", "STRING"),)))
+    first = plan_batch([run_event("r1", outputs=(dataset("t", fields=fields),))])
+    first.fields[0]["fields"].append({"name": "injected"})  # a caller mutating its batch's rows
+    first.schemas[0]["fields"].clear()
+    again = plan_batch([run_event("r2", outputs=(dataset("t", fields=tuple(fields)),))])
+    assert [f["name"] for f in again.fields[0]["fields"]] == ["id", "address", "address.city"]
+    assert [f["name"] for f in again.schemas[0]["fields"]] == ["id", "address", "address.city"]
+    assert again.schema_versions[0]["fingerprint"] == first.schema_versions[0]["fingerprint"]
+    renamed = plan_batch([run_event("r3", outputs=(dataset("t", fields=(SchemaField("id", "INT", "key"),)),))])
+    assert renamed.schema_versions[0]["fingerprint"] != first.schema_versions[0]["fingerprint"]

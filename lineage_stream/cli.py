@@ -174,7 +174,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     report = migrate(settings_of(args).neo4j)
     print(f"migrate: facets split into per-facet properties on {report.nodes_migrated} node(s)"
-          + (f"; {report.unreadable} node(s) with unreadable facets left as they were" if report.unreadable else ""))
+          + (f"; {report.unreadable} node(s) with unreadable facets left as they were" if report.unreadable else "")
+          + f"; latest run set on {report.jobs_updated} job(s)")
     return 0
 
 

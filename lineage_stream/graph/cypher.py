@@ -54,6 +54,22 @@ RETURN elementId(n) AS id, n.facets AS facets, coalesce(n.facets_at_us, 0) AS at
 LIMIT $limit
 """
 
+# Migration of jobs written before they kept their latest run (UPSERT_RUNS): the maximum over their
+# runs, merged with whatever the job already holds. An implicit transaction (IN TRANSACTIONS).
+SET_LATEST_RUNS = """
+MATCH (j:Job)
+CALL (j) {
+  MATCH (j)-[:HAS_RUN]->(r:Run) WHERE r.state_at_us IS NOT NULL
+  WITH j, r ORDER BY r.state_at_us DESC, r.run_id DESC LIMIT 1
+  WITH j, r
+  WHERE r.state_at_us > coalesce(j.latest_state_at_us, -1)
+     OR (r.state_at_us = j.latest_state_at_us AND r.run_id > j.latest_run_id)
+  SET j.latest_run_id = r.run_id, j.latest_state = r.state, j.latest_state_at_us = r.state_at_us
+  RETURN count(*) AS changed
+} IN TRANSACTIONS OF 1000 ROWS
+RETURN sum(changed) AS changed
+"""
+
 SPLIT_COMBINED_FACETS = f"""
 UNWIND $rows AS row
 MATCH (n) WHERE elementId(n) = row.id
@@ -80,12 +96,15 @@ MERGE (j:Job {{namespace: row.namespace, name: row.name}})
 SET {_span("j")}{_facets("j")}
 """
 
+# The job keeps its latest run (the greatest (state_at_us, run_id); a run's state time never goes
+# back, so the maximum can be kept as runs arrive, in any order): "which state is this job in" is one
+# property read, not a scan of every run the job ever had.
 UPSERT_RUNS = f"""
 UNWIND $rows AS row
 MERGE (j:Job {{namespace: row.job_namespace, name: row.job_name}})
 MERGE (r:Run {{run_id: row.run_id}})
 MERGE (j)-[:HAS_RUN]->(r)
-WITH r, row,
+WITH j, r, row,
      row.rank > coalesce(r.state_rank, -1)
      OR (row.rank = r.state_rank AND (row.state_at > r.state_at_us
          OR (row.state_at = r.state_at_us AND row.state > r.state))) AS advances
@@ -95,7 +114,14 @@ SET {_span("r")},
     r.state_at_us = CASE WHEN advances THEN row.state_at ELSE r.state_at_us END,
     r.started_at_us = CASE WHEN row.started IS NOT NULL AND (r.started_at_us IS NULL OR row.started < r.started_at_us)
         THEN row.started ELSE r.started_at_us END
-SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END{_facets("r")}
+SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END
+WITH j, r, row
+CALL (j, r) {{
+  WITH j, r
+  WHERE r.state_at_us > coalesce(j.latest_state_at_us, -1)
+     OR (r.state_at_us = j.latest_state_at_us AND r.run_id >= j.latest_run_id)
+  SET j.latest_run_id = r.run_id, j.latest_state = r.state, j.latest_state_at_us = r.state_at_us
+}}{_facets("r")}
 """
 
 # A child's event is a sighting of its parent run and job: their spans include it.

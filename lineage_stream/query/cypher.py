@@ -71,6 +71,10 @@ CALL (d) {
   MATCH (j:Job)-[:OUTPUTS]->(d)
   WITH j LIMIT $per_dataset
   CALL (j) {
+    WITH j WHERE j.latest_state_at_us IS NOT NULL
+    RETURN j.latest_state AS state, j.latest_state_at_us AS state_at_us
+    UNION
+    WITH j WHERE j.latest_state_at_us IS NULL  // a job whose runs were all written before the property existed
     OPTIONAL MATCH (j)-[:HAS_RUN]->(r:Run)
     WITH r ORDER BY r.state_at_us DESC LIMIT 1
     RETURN r.state AS state, r.state_at_us AS state_at_us

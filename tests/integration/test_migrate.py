@@ -46,3 +46,45 @@ def test_migration_splits_combined_facets_merges_with_newer_ones_and_is_idempote
     assert (second.nodes_migrated, second.unreadable) == (0, 1)
     records, _, _ = graph.execute_query("MATCH (n {namespace: $ns, name: 't'}) RETURN properties(n) AS p", ns=ns)
     assert records[0]["p"] == t
+
+
+def test_a_job_keeps_its_latest_run_in_any_order_and_migrate_sets_it_on_jobs_written_before(services, graph, unique):
+    import itertools
+
+    from factories import run_event
+    from lineage_stream.model import RunState
+    from lineage_stream.query.service import impact
+    from lineage_stream.query.store import GraphReader
+
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    ns = f"postgres://db-{unique}:5432"
+    src, out = Dataset(ns, "src"), Dataset(ns, "out")
+    job = (f"airflow-{unique}", "load")
+    events = [run_event("r1", state=RunState.START, at_us=T, job=job, inputs=(src,), outputs=(out,)),
+              run_event("r1", state=RunState.COMPLETE, at_us=T + 30, job=job, inputs=(src,), outputs=(out,)),
+              run_event("r2", state=RunState.START, at_us=T + 20, job=job, inputs=(src,), outputs=(out,)),
+              run_event("r2", state=RunState.FAIL, at_us=T + 25, job=job, inputs=(src,), outputs=(out,)),
+              run_event("r3", state=RunState.START, at_us=T + 30, job=job, inputs=(src,), outputs=(out,))]
+    query = "MATCH (j:Job {namespace: $ns, name: 'load'}) RETURN [j.latest_run_id, j.latest_state, j.latest_state_at_us] AS l"
+    with Neo4jSink(settings) as sink:
+        for order in itertools.islice(itertools.permutations(events), 0, None, 17):  # 8 orders, one event per batch
+            graph.execute_query("MATCH (j:Job {namespace: $ns}) DETACH DELETE j", ns=job[0])
+            graph.execute_query("MATCH (r:Run) WHERE r.run_id IN ['r1', 'r2', 'r3'] DETACH DELETE r")
+            for event in order:
+                sink.write(plan_batch([event]))
+            # (T + 30, 'r3') beats (T + 30, 'r1'): the greatest (state time, run ID)
+            assert graph.execute_query(query, ns=job[0]).records[0]["l"] == ["r3", "START", T + 30]
+        reader = GraphReader(settings)
+        try:
+            (row,) = impact(reader, ns, "src").rows
+            assert row.producers[0][1:] == ("START", T + 30)
+            # A graph written before jobs kept their latest run: the query falls back to the runs,
+            # and migrate sets the property from them.
+            graph.execute_query("MATCH (j:Job {namespace: $ns}) REMOVE j.latest_run_id, j.latest_state, "
+                                "j.latest_state_at_us", ns=job[0])
+            assert impact(reader, ns, "src").rows[0].producers[0][1] in ("START", "COMPLETE")
+            assert migrate(settings).jobs_updated >= 1
+            assert graph.execute_query(query, ns=job[0]).records[0]["l"] in (["r3", "START", T + 30],)
+            assert migrate(settings).jobs_updated == 0
+        finally:
+            reader.close()

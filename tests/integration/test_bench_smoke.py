@@ -28,7 +28,7 @@ def test_tiny_run_prints_the_table_and_cleans_up(bench_env, graph, tmp_path, cap
     out, doc = tmp_path / "bench.json", tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nprose stays\n", encoding="utf-8")
     code = main([*bench_env, "--records", str(RECORDS), "--prefill", "20000", "--naive-seconds", "1",
-                 "--profile-records", "100", "--latency-seconds", "2", "--loads", "0.8", "--scoped",
+                 "--profile-records", "100", "--latency-seconds", "2", "--latency-warmup", "1", "--loads", "0.8", "--scoped",
                  "--json", str(out), "--write-doc", str(doc)])
     printed = capsys.readouterr().out
     assert code == 0, printed[-3000:]
@@ -49,6 +49,8 @@ def test_tiny_run_prints_the_table_and_cleans_up(bench_env, graph, tmp_path, cap
     assert figures["b2"]["failed"] == 0
     (latency,) = figures["latency"]
     assert latency["committed"] > 0 and 0 <= latency["p50"] <= latency["p95"] <= latency["p99"]
+    assert latency["committed_whole_run"] > latency["committed"] and latency["warmup_s"] == 1.0  # the warm-up's events left out
+    assert latency["p95_whole_run"] >= 0
     profile = figures["profile"]["seconds"]
     assert profile["total"] > 0 and profile["decode"] > 0 and profile["redact"] > 0
 

@@ -8,7 +8,7 @@ JSON result:
 * ``commits``: per committed batch, (wall time, records handled so far: written + duplicates +
   rejected), from the worker's own ``lineage_last_commit_timestamp_seconds`` updates;
 * ``latencies``: the event-time → commit seconds of every written event, as the worker observes
-  them into ``lineage_ingestion_latency_seconds``;
+  them into ``lineage_ingestion_latency_seconds``, and ``latency_seen_at``: the wall time of each;
 * ``returned_at``, ``totals``, ``peak_rss_kib`` (``ru_maxrss``), ``dedup_ids``;
 * with ``--profile``: seconds of this process's main thread (CPU, ``time.thread_time``) per stage.
 
@@ -93,7 +93,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             stop.set()
 
     metrics.last_commit = _Recorder(metrics.last_commit, committed)  # type: ignore[assignment]
-    metrics.on_ingestion_latency = latencies.append
+    latency_seen_at: list[float] = []
+
+    def observed(latency: float) -> None:
+        latencies.append(latency)
+        latency_seen_at.append(time.time())
+
+    metrics.on_ingestion_latency = observed
     result: dict[str, Any] = {"started_at": STARTED_AT, "prefilled": args.prefill, "prefill_s": prefill_s}
     profiler = None
     if args.profile:
@@ -109,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         profiler.disable()
         result["profile"] = stage_seconds(profiler)
     result.update(
-        returned_at=time.time(), totals=totals, commits=commits, latencies=latencies, dedup_ids=len(dedup),
+        returned_at=time.time(), totals=totals, commits=commits, latencies=latencies,
+        latency_seen_at=latency_seen_at, dedup_ids=len(dedup),
         peak_rss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         cpu_s=sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
     )

@@ -53,7 +53,7 @@ RESULTS = {
              "totals": {"consumed": 1000}, "startup_s": 2.0, "exit_delay_s": 0.4, "peak_rss_mib": 200.0,
              "dedup_ids": 1000000, "prefilled": 1000000, "cpu_s": 3.0, "wall_s": 5.0},
     "latency": [{"load": 0.5, "target_rate": 500.0, "achieved_rate": 499.0, "committed": 900,
-                 "p50": 0.05, "p95": 0.1, "p99": 0.2}],
+                 "p50": 0.05, "p95": 0.1, "p99": 0.2, "warmup_s": 5.0, "p95_whole_run": 0.3}],
     "profile": {"records": 1000, "seconds": {"redact": 1.0, "total": 2.0, OTHER: 1.0}},
 }
 
@@ -62,7 +62,7 @@ def test_report_states_ratios_and_every_measure():
     text = render_full(RESULTS)
     assert "0.10x" in text and "0.50x" in text and "10.00x" in text  # ours ÷ B0, B1, B2
     for needle in ("peak RSS", "200 MiB", "start-up to first commit", "exit delay", "12.0 (10,800 rows",
-                   "p95", "100 ms", "redact", "50%"):
+                   "p95", "100 ms", "redact", "50%", "after a 5 s warm-up", "300 ms"):
         assert needle in text
 
 

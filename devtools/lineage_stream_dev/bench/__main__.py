@@ -71,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="records of the profiled worker run (default 50,000; 0 skips it)")
     stream.add_argument("--latency-seconds", type=float, default=30.0, metavar="S",
                         help="length of each latency run (default 30)")
+    stream.add_argument("--job-io", choices=("stable", "per-run"), default="stable",
+                        help="stable (default): each job reads and writes the same datasets at every run; "
+                             "per-run: every run draws them afresh (most graph structure new at every event)")
     stream.add_argument("--latency-warmup", type=float, default=5.0, metavar="S",
                         help="seconds each latency run sends before its events count (default 5)")
     stream.add_argument("--loads", type=_loads, default=(0.5, 0.8), metavar="A,B",
@@ -225,7 +228,8 @@ def run(args: argparse.Namespace) -> int:
             records=args.records, json_format=args.format == "json", seed=args.seed,
             batch_size=args.batch_size or int(os.environ.get("LINEAGE_BATCH_SIZE") or _default_batch_size()),
             prefill=args.prefill, naive_seconds=args.naive_seconds, profile_records=args.profile_records,
-            latency_seconds=args.latency_seconds, latency_warmup_seconds=args.latency_warmup, loads=args.loads, wipe=args.wipe, scoped=args.scoped)
+            latency_seconds=args.latency_seconds, latency_warmup_seconds=args.latency_warmup, loads=args.loads,
+            job_io=args.job_io, wipe=args.wipe, scoped=args.scoped)
         figures = full.run_full(config, kafka, bench_neo4j, os.environ, _say)
         return full_render.render_full(figures), figures
 

@@ -45,6 +45,7 @@ class FullConfig:
     latency_seconds: float = 30.0
     latency_warmup_seconds: float = 5.0
     loads: tuple[float, ...] = (0.5, 0.8)
+    job_io: str = "stable"
     wipe: bool = False
     scoped: bool = False
 
@@ -137,7 +138,7 @@ def run_full(config: FullConfig, kafka: KafkaTarget, neo4j: Neo4jSettings, env: 
     settings = worker_settings(base_env)
     try:
         feed.ensure_topic(kafka, topic)
-        spec = StreamSpec(config.records, token=token, seed=config.seed)
+        spec = StreamSpec(config.records, token=token, seed=config.seed, job_io=config.job_io)
         say(f"producing {config.records:,} records to {topic} ({'OpenLineage JSON' if config.json_format else 'Avro'}) ...")
         base_us = wall_clock_us() - config.records * 1000 - 1_000_000
         fed = feed.prefill(kafka, topic, stream_events(spec, base_us), json_format=config.json_format, say=say)
@@ -250,7 +251,7 @@ def _latency(load: float, max_rate: float, config: FullConfig, kafka: KafkaTarge
             raise RuntimeError(f"the worker did not join {group} within 60 s")
         seconds = config.latency_warmup_seconds + config.latency_seconds
         records = int(per_second * seconds) + 10
-        spec = StreamSpec(records, token=token, seed=config.seed)
+        spec = StreamSpec(records, token=token, seed=config.seed, job_io=config.job_io)
         measured_from = time.time() + config.latency_warmup_seconds
         fed = feed.at_rate(kafka, topic, stream_events(spec, time.time_ns() // 1000), per_second,
                            seconds, json_format=config.json_format)

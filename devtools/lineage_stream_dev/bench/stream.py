@@ -2,7 +2,8 @@
 
 ``stream_events(spec)`` yields run events the way a fleet of integrations sends them:
 
-* START/COMPLETE pairs of runs; each run reads 1-3 datasets and writes 1-2; outputs carry a schema
+* START/COMPLETE pairs of runs; each job reads 1-3 datasets and writes 1-2, the same ones with the
+  same column lineage at every run (``spec.job_io``, as scheduled jobs do); outputs carry a schema
   facet of 8-12 fields (one nested), column lineage on about a third of outputs, statistics on
   COMPLETE; JSON facets on runs, jobs and datasets (1.5-2 KB per event as Avro);
 * Zipf reuse: datasets drawn from ``spec.datasets`` (default 5,000) and jobs from ``spec.jobs``
@@ -28,7 +29,9 @@ from typing import Iterator
 
 from lineage_stream_dev.bench.events import PRODUCER, SCHEMA_URL, namespace_token
 from lineage_stream_dev.bench.events import _column_lineage, _completed, _facet, _run_facets, _schema_fields
-from lineage_stream.model import Dataset, EventKind, Job, LineageEvent, ParentRun, Run, RunState, SchemaField
+from lineage_stream.model import (
+    Dataset, EventKind, FieldLineage, Job, LineageEvent, ParentRun, Run, RunState, SchemaField,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,11 @@ class StreamSpec:
     out_of_order_share: float = 0.05
     pii_share: float = 0.30
     column_lineage_share: float = 0.33
+    job_io: str = "stable"
+    """``stable``: each job reads and writes the same datasets, with the same column lineage, at every
+    run (drawn once per job by the same Zipf laws), as scheduled jobs do. ``per-run``: every run draws
+    its datasets and column lineage afresh, so most job-level and column edges are new at every event
+    (the stream before 2026-11-29: a worst case for the graph's structure, not a real estate)."""
 
 
 _PII = (
@@ -90,6 +98,27 @@ class _Estate:
         self.pick_dataset = _Zipf(len(self.datasets), spec.zipf_s, rng)
         self.pick_job = _Zipf(len(self.jobs), spec.zipf_s, rng)
         self._schemas: dict[tuple[str, str], tuple[SchemaField, ...]] = {}
+        self._io: dict[tuple[str, str], _JobIO] = {}
+        self._rng = rng
+        self._column_lineage_share = spec.column_lineage_share
+        self._stable = spec.job_io == "stable"
+
+    def job_io(self, job: tuple[str, str]) -> _JobIO:
+        """The job's inputs and outputs (with their column lineage): the same every run when stable."""
+        io = self._io.get(job) if self._stable else None
+        if io is None:
+            rng = self._rng
+            sources = tuple(self.datasets[self.pick_dataset()] for _ in range(rng.randint(1, 3)))
+            outputs = []
+            for _ in range(rng.randint(1, 2)):
+                ns, name = self.datasets[self.pick_dataset()]
+                lineage = (_column_lineage(rng, self.schema(ns, name), list(sources))
+                           if rng.random() < self._column_lineage_share else ())
+                outputs.append((ns, name, lineage))
+            io = _JobIO(sources, tuple(outputs))
+            if self._stable:
+                self._io[job] = io
+        return io
 
     def schema(self, namespace: str, name: str) -> tuple[SchemaField, ...]:
         key = (namespace, name.split("/dt=")[0])
@@ -97,6 +126,13 @@ class _Estate:
         if fields is None:
             fields = self._schemas[key] = _schema_fields(random.Random(f"{key[0]}/{key[1]}"))
         return fields
+
+
+@dataclass(frozen=True, slots=True)
+class _JobIO:
+    sources: tuple[tuple[str, str], ...]
+    outputs: tuple[tuple[str, str, tuple[FieldLineage, ...]], ...]
+    """(namespace, name, column lineage) of each output."""
 
 
 def _with_pii(rng: random.Random, job: Job, outputs: tuple[Dataset, ...]) -> tuple[Job, tuple[Dataset, ...]]:
@@ -122,16 +158,14 @@ def _runs(spec: StreamSpec, rng: random.Random, base_us: int) -> Iterator[Lineag
         parent = previous if previous is not None and rng.random() < 0.1 else None
         job = Job(job_namespace, job_name, {"jobType": _facet({"integration": "SPARK", "jobType": "SQL_JOB",
                                                               "processingType": "BATCH"})})
-        sources = [estate.datasets[estate.pick_dataset()] for _ in range(rng.randint(1, 3))]
+        io = estate.job_io((job_namespace, job_name))
         inputs = tuple(Dataset(ns, name, facets={"dataSource": _facet({"name": ns, "uri": f"{ns}/{name}"})})
-                       for ns, name in sources)
+                       for ns, name in io.sources)
         outputs = []
-        for _ in range(rng.randint(1, 2)):
-            ns, name = estate.datasets[estate.pick_dataset()]
+        for ns, name, lineage in io.outputs:
             if ns.startswith(("s3", "gs")) and rng.random() < 0.5:
                 name = f"{name}/dt=2025-11-{rng.randint(1, 28):02d}"  # a partition, folded by rollup
             fields = estate.schema(ns, name)
-            lineage = _column_lineage(rng, fields, sources) if rng.random() < spec.column_lineage_share else ()
             facets = {"dataSource": _facet({"name": ns, "uri": f"{ns}/{name}"}),
                       "ownership": _facet({"owners": [{"name": "team:data-platform", "type": "MAINTAINER"}]})}
             outputs.append(Dataset(ns, name, fields=fields, column_lineage=lineage, facets=facets))
@@ -154,10 +188,12 @@ def stream_events(spec: StreamSpec, base_us: int) -> Iterator[LineageEvent]:
     """``spec.records`` records: the runs' events with duplicates re-sent and some events late.
 
     Raises:
-        ValueError: a negative record count or a share outside [0, 1).
+        ValueError: a negative record count, a share outside [0, 1) or an unknown ``job_io``.
     """
     if spec.records < 0:
         raise ValueError(f"cannot generate {spec.records} records")
+    if spec.job_io not in ("stable", "per-run"):
+        raise ValueError(f"job_io is 'stable' or 'per-run', got {spec.job_io!r}")
     for share in (spec.duplicate_share, spec.out_of_order_share, spec.pii_share):
         if not 0.0 <= share < 1.0:
             raise ValueError(f"a share must be in [0, 1), got {share}")

@@ -26,6 +26,26 @@ def test_exact_count_and_bad_specs_refused():
     assert len(list(stream_events(StreamSpec(777), BASE_US))) == 777
     with pytest.raises(ValueError):
         list(stream_events(StreamSpec(10, duplicate_share=1.0), BASE_US))
+    with pytest.raises(ValueError):
+        list(stream_events(StreamSpec(10, job_io="sometimes"), BASE_US))
+
+
+def _io_by_job(events):
+    io = {}
+    for e in events:
+        shape = (tuple(d.key for d in e.inputs), tuple((d.namespace, d.name.split("/dt=")[0]) for d in e.outputs),
+                 tuple(tuple(c for c in d.column_lineage) for d in e.outputs))
+        io.setdefault((e.job.namespace, e.job.name), set()).add(shape)
+    return io
+
+
+def test_a_job_reads_and_writes_the_same_datasets_at_every_run_unless_per_run(records):
+    stable = _io_by_job(records)
+    runs = Counter((e.job.namespace, e.job.name) for e in records if e.event_type.value == "START")
+    assert sum(n > 1 for n in runs.values()) > 100  # jobs that ran several times
+    assert all(len(shapes) == 1 for shapes in stable.values())
+    churn = _io_by_job(stream_events(StreamSpec(6_000, token="shape", job_io="per-run"), BASE_US))
+    assert sum(len(shapes) > 1 for shapes in churn.values()) > 100
 
 
 def test_about_a_tenth_are_resends_of_the_same_event(records):

@@ -28,7 +28,7 @@ _SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR row.first 
 # facet is its own property, facet_<name> (JSON text) and facetat_<name> (its event time); a deletion
 # sets facet_<name> to null and keeps the time, a tombstone. Appended to a statement that has {x}, row.
 _FACETS = """
-WITH {x}, row
+WITH {x}, row{keep}
 CALL ({x}, row) {{
   UNWIND row.facets AS f
   WITH {x}, f, 'facet_' + f.name AS text_key, 'facetat_' + f.name AS at_key
@@ -42,8 +42,9 @@ def _span(x: str) -> str:
     return _SPAN.format(x=x)
 
 
-def _facets(x: str) -> str:
-    return _FACETS.format(x=x)
+def _facets(x: str, keep: str = "") -> str:
+    """The facet rule's subquery for ``x``; ``keep`` names more variables to carry past it (", a, b")."""
+    return _FACETS.format(x=x, keep=keep)
 
 
 # Migration from the combined ``facets`` JSON text (with ``facets_at_us``) to one property per facet:
@@ -142,7 +143,9 @@ MERGE (j)-[:CHILD_OF]->(pj)
 
 # Edges follow the data: (Dataset)-[:INPUT_TO]->(Job)-[:OUTPUTS]->(Dataset) at job level, rolled up
 # from (Dataset)-[:READ_BY]->(Run)-[:WROTE]->(Dataset). run_count grows only when a run's edge is new,
-# so replaying an event never counts a run twice.
+# so replaying an event never counts a run twice. The job-level edge is updated once per (job,
+# dataset) of the batch, with the span of all its runs' rows and the number of run edges created: a
+# job that ran a hundred times in the batch costs one job-level update, not a hundred.
 _RUN_IO = """
 UNWIND $rows AS row
 MATCH (r:Run {{run_id: row.run_id}})
@@ -153,20 +156,25 @@ WITH r, j, row, coalesce(canonical, named) AS d
 OPTIONAL MATCH {run_edge_existing}
 WITH r, d, j, row, existing IS NULL AS is_new
 MERGE {run_edge}
-SET {span_e}
+SET {span_e}{facets_e}
+WITH j, d, min(row.first) AS runs_first, max(row.last) AS runs_last, sum(CASE WHEN is_new THEN 1 ELSE 0 END) AS added
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
 SET {span_je},
-    je.run_count = je.run_count + CASE WHEN is_new THEN 1 ELSE 0 END{facets_e}
+    je.run_count = je.run_count + added
 """
+
+_SPAN_OF_RUNS = _SPAN.replace("row.first", "runs_first").replace("row.last", "runs_last")
 
 LINK_RUN_READS = _RUN_IO.format(
     run_edge_existing="(d)-[existing:READ_BY]->(r)", run_edge="(d)-[e:READ_BY]->(r)",
-    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je"), facets_e=_facets("e"),
+    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_SPAN_OF_RUNS.format(x="je"),
+    facets_e=_facets("e", ", j, d, is_new"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
     run_edge_existing="(r)-[existing:WROTE]->(d)", run_edge="(r)-[e:WROTE]->(d)",
-    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je"), facets_e=_facets("e"),
+    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_SPAN_OF_RUNS.format(x="je"),
+    facets_e=_facets("e", ", j, d, is_new"),
 )
 
 _JOB_IO = """

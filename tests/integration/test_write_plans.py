@@ -1,0 +1,33 @@
+"""The write statements keep their first plan (``CYPHER replan=skip``): that is safe only because
+every lookup in them is a unique-constraint index seek whatever the statistics, even on an empty
+graph, where a cost-based planner is most tempted by a scan."""
+
+from __future__ import annotations
+
+import pytest
+
+from lineage_stream.adapters.neo4j_sink import Neo4jSink
+from lineage_stream.graph.cypher import READ_APPLIED, WRITE_ORDER
+from lineage_stream.settings import Neo4jSettings
+
+pytestmark = pytest.mark.integration
+
+
+def _operators(plan):
+    yield plan.operator_type if hasattr(plan, "operator_type") else plan["operatorType"]
+    for child in plan.children if hasattr(plan, "children") else plan.get("children", []):
+        yield from _operators(child)
+
+
+def test_every_write_statement_seeks_by_unique_index_on_an_empty_graph_and_keeps_its_plan(services, graph):
+    with Neo4jSink(Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")) as sink:
+        sink.ensure_schema()
+    for attribute, statement in WRITE_ORDER:
+        assert statement.startswith("CYPHER replan=skip\n"), attribute
+        with graph.session() as session:
+            operators = list(_operators(session.run("EXPLAIN " + statement, rows=[]).consume().plan))
+        assert not [op for op in operators if "Scan" in op], (attribute, operators)
+        assert any("UniqueIndexSeek" in op for op in operators), (attribute, operators)
+    with graph.session() as session:
+        operators = list(_operators(session.run("EXPLAIN " + READ_APPLIED, ids=[]).consume().plan))
+    assert any("UniqueIndexSeek" in op for op in operators) and not [op for op in operators if "Scan" in op]

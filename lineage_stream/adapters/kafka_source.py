@@ -59,7 +59,11 @@ class KafkaSource:
             # typical records, and memory the worker does not hold for nothing.
             "queued.max.messages.kbytes": 16 * 1024,
             "fetch.max.bytes": max(16 * 1024 * 1024, max_message_bytes * 2),
-            "max.partition.fetch.bytes": max(max_message_bytes * 2, 1024 * 1024),
+            # 1 MB per partition per fetch (about a thousand typical records): librdkafka holds each
+            # fetched buffer, decompressed, while any of its records is queued, and 8 MB per
+            # partition cost 142 MB of RSS against 73 MB for consuming the same 60,000 records. A
+            # larger record still arrives: the broker returns at least one batch whatever this limit.
+            "max.partition.fetch.bytes": 1024 * 1024,
         }
         config.update(extra_config or {})
         self._consumer = Consumer(config)

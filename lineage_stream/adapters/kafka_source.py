@@ -68,6 +68,8 @@ class KafkaSource:
         config.update(extra_config or {})
         self._consumer = Consumer(config)
         self.assigned: set[tuple[str, int]] = set()
+        self._starts: dict[tuple[str, int], int] = {}
+        """Where each assigned partition started: the offset stored with the graph."""
         self._paused = False
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke)
 
@@ -85,6 +87,7 @@ class KafkaSource:
             next_offset = stored.get((tp.topic, tp.partition))
             if next_offset is not None:
                 tp.offset = next_offset
+                self._starts[(tp.topic, tp.partition)] = next_offset
         consumer.incremental_assign(partitions)
         if self._paused:
             consumer.pause(partitions)
@@ -94,6 +97,8 @@ class KafkaSource:
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         consumer.incremental_unassign(partitions)
         self.assigned.difference_update((tp.topic, tp.partition) for tp in partitions)
+        for tp in partitions:
+            self._starts.pop((tp.topic, tp.partition), None)
         log.info("revoked %s", sorted((tp.topic, tp.partition) for tp in partitions))
 
     def consume(self, max_records: int, timeout_s: float) -> list[Message]:
@@ -156,7 +161,9 @@ class KafkaSource:
             if low < 0 or high < 0:
                 low, high = self._consumer.get_watermark_offsets(tp, timeout=5.0, cached=False)
             position = tp.offset if tp.offset != OFFSET_INVALID and tp.offset >= 0 else None
-            if position is None:
+            if position is None:  # nothing fetched yet: where the partition started
+                position = self._starts.get((tp.topic, tp.partition))
+            if position is None:  # no offset stored with the graph: Kafka's committed offset (it may lag)
                 committed = self._consumer.committed([TopicPartition(tp.topic, tp.partition)], timeout=5.0)[0].offset
                 position = committed if committed >= 0 else low
             lags[(tp.topic, tp.partition)] = max(high - position, 0)

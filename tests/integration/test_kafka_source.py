@@ -35,3 +35,38 @@ def test_a_record_larger_than_the_per_partition_fetch_size_is_still_consumed(ser
         source.close()
         admin.delete_topics([topic])
     assert values == [b"before", large, b"after"]
+
+
+def test_until_idle_exits_when_the_graph_holds_the_end_of_every_partition_and_kafka_holds_no_offset(
+        services, graph, unique):
+    """Kafka's committed offsets are only for lag tools and may lag or be gone (offsets.retention); a
+    worker assigned at offsets stored with the graph fetches nothing, and its position stays unknown:
+    caught up must then mean "started at the end", not "Kafka's committed offset is behind"."""
+    import threading
+
+    from lineage_stream.adapters.neo4j_sink import Neo4jSink
+    from lineage_stream.app import run_worker
+    from lineage_stream.graph.plan import plan_batch
+    from conftest import settings_for
+
+    settings = settings_for(services, unique)
+    topic = settings.kafka.avro_topic
+    admin = AdminClient({"bootstrap.servers": services.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])[topic].result()
+    producer = Producer({"bootstrap.servers": services.kafka_bootstrap})
+    for n in range(10):
+        producer.produce(topic, value=b"never read", partition=n % 2)
+    assert producer.flush(10) == 0
+    with Neo4jSink(settings.neo4j) as sink:  # as if an earlier worker had applied all ten
+        sink.write(plan_batch((), [{"group": settings.kafka.group_id, "topic": topic, "partition": p, "next_offset": 5}
+                                   for p in (0, 1)]))
+    stop, result = threading.Event(), {}
+    thread = threading.Thread(target=lambda: result.update(run_worker(settings, until_idle=True, serve_metrics=False,
+                                                                      stop=stop)))
+    thread.start()
+    thread.join(25)
+    caught_up = not thread.is_alive()
+    stop.set()  # (a worker that never sees it is caught up is stopped, and the test fails)
+    thread.join(30)
+    assert caught_up, "the worker did not see it was caught up"
+    assert result == {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}

@@ -308,9 +308,9 @@ WHERE o.topic IN $topics
 RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
 """
 
-# Every lookup in the write statements is a unique-constraint index seek, whatever the statistics
-# (checked by EXPLAIN on an empty graph, tests/integration/test_write_plans.py), so their plans never
-# get better by replanning; but while the graph grows Neo4j replans a statement whenever its
+# Every lookup in the write statements is an index seek (a MERGE's always the unique constraint's),
+# whatever the statistics (checked by EXPLAIN on an empty graph, tests/integration/test_write_plans.py),
+# so their plans never get better by replanning; but while the graph grows Neo4j replans a statement whenever its
 # statistics drift, at most every 10 s (dbms.cypher.min_replan_interval), and a replan of these
 # statements stalls the write path for hundreds of milliseconds. The first plan is kept.
 _KEEP_PLAN = "CYPHER replan=skip\n"

@@ -1,6 +1,7 @@
 """The write statements keep their first plan (``CYPHER replan=skip``): that is safe only because
-every lookup in them is a unique-constraint index seek whatever the statistics, even on an empty
-graph, where a cost-based planner is most tempted by a scan."""
+every lookup in them is an index seek whatever the statistics, even on an empty graph, where a
+cost-based planner is most tempted by a scan. (Which index a MATCH seeks by, the unique constraint's
+or the name index, depends on the statistics; either finds the node without a scan.)"""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def test_every_write_statement_seeks_by_unique_index_on_an_empty_graph_and_keeps
         with graph.session() as session:
             operators = list(_operators(session.run("EXPLAIN " + statement, rows=[]).consume().plan))
         assert not [op for op in operators if "Scan" in op], (attribute, operators)
-        assert any("UniqueIndexSeek" in op for op in operators), (attribute, operators)
+        assert any("IndexSeek" in op for op in operators), (attribute, operators)
     with graph.session() as session:
         operators = list(_operators(session.run("EXPLAIN " + READ_APPLIED, ids=[]).consume().plan))
     assert any("UniqueIndexSeek" in op for op in operators) and not [op for op in operators if "Scan" in op]

@@ -21,8 +21,8 @@ SCHEMA: tuple[str, ...] = (
     "CREATE INDEX run_state IF NOT EXISTS FOR (r:Run) ON (r.state)",
 )
 
-_SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR row.first < {x}.first_seen_us THEN row.first ELSE {x}.first_seen_us END,
-    {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR row.last > {x}.last_seen_us THEN row.last ELSE {x}.last_seen_us END"""
+_SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR {first} < {x}.first_seen_us THEN {first} ELSE {x}.first_seen_us END,
+    {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR {last} > {x}.last_seen_us THEN {last} ELSE {x}.last_seen_us END"""
 
 # The facet rule of graph/facets.py: per facet name, the greatest (time, deleted, text) wins. Each
 # facet is its own property, facet_<name> (JSON text) and facetat_<name> (its event time); a deletion
@@ -38,8 +38,9 @@ CALL ({x}, row) {{
 }}"""
 
 
-def _span(x: str) -> str:
-    return _SPAN.format(x=x)
+def _span(x: str, first: str = "row.first", last: str = "row.last") -> str:
+    """``x``'s first/last seen widened to include ``first`` and ``last`` (the row's, by default)."""
+    return _SPAN.format(x=x, first=first, last=last)
 
 
 def _facets(x: str, keep: str = "") -> str:
@@ -164,16 +165,14 @@ SET {span_je},
     je.run_count = je.run_count + added
 """
 
-_SPAN_OF_RUNS = _SPAN.replace("row.first", "runs_first").replace("row.last", "runs_last")
-
 LINK_RUN_READS = _RUN_IO.format(
     run_edge_existing="(d)-[existing:READ_BY]->(r)", run_edge="(d)-[e:READ_BY]->(r)",
-    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_SPAN_OF_RUNS.format(x="je"),
+    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
     facets_e=_facets("e", ", j, d, is_new"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
     run_edge_existing="(r)-[existing:WROTE]->(d)", run_edge="(r)-[e:WROTE]->(d)",
-    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_SPAN_OF_RUNS.format(x="je"),
+    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
     facets_e=_facets("e", ", j, d, is_new"),
 )
 
@@ -310,9 +309,9 @@ RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
 
 # Every lookup in the write statements is an index seek (a MERGE's always the unique constraint's),
 # whatever the statistics (checked by EXPLAIN on an empty graph, tests/integration/test_write_plans.py),
-# so their plans never get better by replanning; but while the graph grows Neo4j replans a statement whenever its
-# statistics drift, at most every 10 s (dbms.cypher.min_replan_interval), and a replan of these
-# statements stalls the write path for hundreds of milliseconds. The first plan is kept.
+# so their plans never get better by replanning; but while the graph grows Neo4j replans a statement
+# whenever its statistics drift, at most every 10 s (dbms.cypher.min_replan_interval), and a replan
+# of these statements stalls the write path for hundreds of milliseconds. The first plan is kept.
 _KEEP_PLAN = "CYPHER replan=skip\n"
 
 # (batch attribute, statement), in execution order.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping
 
+from lineage_stream.memo import Memo
 from lineage_stream.model import (
     Dataset,
     EventKind,
@@ -51,20 +52,18 @@ class Schemas:
     Producers send the same schema with every run of a job, and building the frozen fields is most
     of the cost of a dataset; a lookup by a key of plain tuples is about six times cheaper, and the
     stages after decode then see the very same object for the same schema (their memos compare by
-    identity first). Bounded: when full it starts over.
+    identity first). Bounded: a ``Memo`` of ``entries`` per generation.
     """
 
-    def __init__(self, max_entries: int = 16_384) -> None:
-        self._built: dict[tuple[Any, ...], tuple[SchemaField, ...]] = {}
-        self._max_entries = max_entries
+    def __init__(self, entries: int = 4_096) -> None:
+        self._built: Memo[tuple[Any, ...], tuple[SchemaField, ...]] = Memo(entries)
 
     def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
         key = _fields_key(records)
         built = self._built.get(key)
         if built is None:
-            if len(self._built) >= self._max_entries:
-                self._built.clear()
-            built = self._built[key] = _fresh_schema(records)
+            built = _fresh_schema(records)
+            self._built.put(key, built)
         return built
 
 

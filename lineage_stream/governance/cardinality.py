@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Sequence
 
+from lineage_stream.memo import Memo
+
 
 @dataclass(frozen=True)
 class SamplingRule:
@@ -37,7 +39,7 @@ class Sampler:
 
     def __init__(self, rules: Sequence[SamplingRule]) -> None:
         self._rules = tuple(rules)
-        self._rates: dict[tuple[str, str], float] = {}
+        self._rates: Memo[tuple[str, str], float] = Memo(50_000)
 
     def __bool__(self) -> bool:
         return bool(self._rules)
@@ -48,9 +50,7 @@ class Sampler:
         if rate is None:
             path = f"{namespace}/{name}"
             rate = next((r.rate for r in self._rules if fnmatchcase(path, r.job)), 1.0)
-            if len(self._rates) >= 100_000:
-                self._rates.clear()
-            self._rates[key] = rate
+            self._rates.put(key, rate)
         return rate
 
 

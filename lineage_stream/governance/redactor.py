@@ -22,14 +22,15 @@ from typing import Any
 from lineage_stream.governance.policy import ERASED, PERSON, PSEUDONYM, RedactionPolicy
 from lineage_stream.governance.suppression import Suppression, pseudonym
 from lineage_stream.redaction.redactor import MAX_JSON_DEPTH, TOO_DEEP, Finding, find_pii, merge_findings, names_secret
+from lineage_stream.memo import Memo
 
 Tally = Counter[tuple[str, str]]
 """(detector, action) -> how many redactions."""
 
 SECRET = "<SECRET>"
 _KEEP, _DROP, _PERSON, _SCAN = range(4)
-_MAX_PATH_CACHE = 65_536
-_MAX_MEMO_ENTRIES = 50_000
+_PATH_MEMO_ENTRIES = 16_384
+_TEXT_MEMO_ENTRIES = 16_384
 _MAX_MEMO_CHARS = 4_096
 
 
@@ -49,8 +50,9 @@ class PolicyRedactor:
             raise ValueError("a suppression list needs the pseudonym key it was hashed with")
         self._keep, self._drop = _compiled(policy.keep_paths), _compiled(policy.drop_paths)
         self._person = _compiled(policy.person_paths)
-        self._paths: dict[str, int] = {}
-        self._texts: dict[tuple[str, bool], tuple[str, tuple[tuple[tuple[str, str], int], ...]]] = {}
+        self._paths: Memo[str, int] = Memo(_PATH_MEMO_ENTRIES)
+        self._texts: Memo[tuple[str, bool], tuple[str, tuple[tuple[tuple[str, str], int], ...]]] = Memo(
+            _TEXT_MEMO_ENTRIES)
 
     def with_suppression(self, suppression: Suppression) -> PolicyRedactor:
         return PolicyRedactor(self.policy, self._key, suppression)
@@ -66,9 +68,7 @@ class PolicyRedactor:
             counts: Tally = Counter()
             hit = (self._text(text, counts, identifier), tuple(counts.items()))
             if len(text) <= _MAX_MEMO_CHARS:
-                if len(self._texts) >= _MAX_MEMO_ENTRIES:
-                    self._texts.clear()
-                self._texts[(text, identifier)] = hit
+                self._texts.put((text, identifier), hit)
         for key, count in hit[1]:
             tally[key] += count
         return hit[0]
@@ -127,9 +127,7 @@ class PolicyRedactor:
                 kind = _PERSON
             else:
                 kind = _SCAN
-            if len(self._paths) >= _MAX_PATH_CACHE:
-                self._paths.clear()
-            self._paths[path] = kind
+            self._paths.put(path, kind)
         return kind
 
     def keeps(self, path: str) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 from lineage_stream.governance.policy import load_policy
 from lineage_stream.governance.redactor import PolicyRedactor, Tally
 from lineage_stream.governance.suppression import Suppression
+from lineage_stream.memo import Memo
 from lineage_stream.model import (
     Dataset,
     FacetMap,
@@ -46,17 +47,17 @@ class RedactStage:
 
     name = "redact"
 
-    def __init__(self, redactor: PolicyRedactor | None = None, *, cache_entries: int = 20_000,
+    def __init__(self, redactor: PolicyRedactor | None = None, *, cache_entries: int = 8_192,
                  max_cached_chars: int = 16_384, on_redactions: OnRedactions | None = None) -> None:
         self._redactor = redactor or PolicyRedactor(load_policy())
-        self._cache_entries = cache_entries
         self._max_cached_chars = max_cached_chars
         self._on_redactions = on_redactions
         self._pending: Suppression | None = None
-        self._facets_memo: dict[Any, tuple[Any, Counts]] = {}
-        self._ids: dict[str, tuple[str, Counts]] = {}
-        self._fields_memo: dict[Any, tuple[Any, Counts]] = {}
-        self._lineage_memo: dict[Any, tuple[Any, Counts]] = {}
+        # Each a Memo of ``cache_entries`` per generation: (result, or _SAME when unchanged; counts).
+        self._facets_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
+        self._ids: Memo[str, tuple[Any, Counts]] = Memo(cache_entries)
+        self._fields_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
+        self._lineage_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
         self._keep_field_names = self._redactor.keeps("field.name")
 
     def set_suppression(self, suppression: Suppression) -> None:
@@ -84,7 +85,7 @@ class RedactStage:
         return out
 
     # --- memoized parts: the same names, facets and schemas recur in every event ---
-    def _memo(self, memo: dict[Any, tuple[Any, Counts]], key: Any, value: Any, compute: Callable[[Tally], Any],
+    def _memo(self, memo: Memo[Any, tuple[Any, Counts]], key: Any, value: Any, compute: Callable[[Tally], Any],
               tally: Tally, *, keep: bool = True) -> Any:
         """``compute``'s result for ``value`` (memoized under ``key``); ``value`` itself when nothing changed."""
         hit = memo.get(key)
@@ -93,9 +94,7 @@ class RedactStage:
             result = compute(counts)
             hit = (_SAME if result == value else result, tuple(counts.items()))
             if keep:
-                if len(memo) >= self._cache_entries:
-                    memo.clear()
-                memo[key] = hit
+                memo.put(key, hit)
         for counted, count in hit[1]:
             tally[counted] += count
         return value if hit[0] is _SAME else hit[0]

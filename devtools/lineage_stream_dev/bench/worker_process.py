@@ -38,7 +38,8 @@ def own_peak_rss_kib() -> int:
 
     Not ``ru_maxrss``: Linux carries it across ``exec``, so a process the bench spawns reports the
     bench's own resident set at the spawn when that was larger (the bench holds the whole stream
-    and B1's batches by then: 777-846 MiB reported for a worker whose own peak was about 350 MiB).
+    and B1's batches by then: 846 MiB reported for a worker whose own peak, run alone on the same
+    300,000 records, was 452 MiB).
     """
     try:
         with open("/proc/self/status", encoding="ascii") as status:

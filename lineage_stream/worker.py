@@ -33,7 +33,7 @@ from lineage_stream.naming import UNRECOGNIZED, scheme_of
 from lineage_stream.pipeline.chain import Stage, run_stages
 
 log = logging.getLogger(__name__)
-FIRST_BATCH = 250
+FIRST_BATCH = 100
 """Records in the first batch after start; each later batch may double it, up to the batch size."""
 
 Decoder = Callable[[bytes | None], LineageEvent]

@@ -11,6 +11,7 @@ import neo4j
 from neo4j.exceptions import (
     AuthError,
     ClientError,
+    ConnectionAcquisitionTimeoutError,
     DatabaseUnavailable,
     Forbidden,
     ServiceUnavailable,
@@ -26,7 +27,10 @@ from lineage_stream.settings import Neo4jSettings
 
 log = logging.getLogger(__name__)
 
-_TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, OSError)
+_TRANSIENT = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, OSError,
+              ConnectionAcquisitionTimeoutError)
+"""Outages: the caller pauses and retries. A connection not had within the acquisition timeout is one
+too (a server too busy to finish a handshake in time, as three workers on two cores made it)."""
 _REFUSED = (AuthError, Forbidden)
 """Credentials or rights: only a human can fix these (``TokenExpired`` is an ``AuthError``)."""
 

@@ -21,8 +21,8 @@ from typing import Any
 
 from lineage_stream.governance.policy import ERASED, PERSON, PSEUDONYM, RedactionPolicy
 from lineage_stream.governance.suppression import Suppression, pseudonym
-from lineage_stream.redaction.redactor import MAX_JSON_DEPTH, TOO_DEEP, Finding, find_pii, merge_findings, names_secret
 from lineage_stream.memo import Memo
+from lineage_stream.redaction.redactor import MAX_JSON_DEPTH, TOO_DEEP, Finding, find_pii, merge_findings, names_secret
 
 Tally = Counter[tuple[str, str]]
 """(detector, action) -> how many redactions."""

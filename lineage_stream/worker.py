@@ -56,7 +56,8 @@ class _Prepared:
 @dataclass(frozen=True, slots=True)
 class _InFlight:
     prepared: _Prepared
-    future: Future[None]
+    future: Future[float]
+    """The wall time (Unix seconds) at which the batch's graph transaction committed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,10 @@ class Worker:
             limit = min(self._batch_size, FIRST_BATCH)
             try:
                 while not stop.is_set():
+                    if pending is not None and pending.future.done():
+                        # Committed already: its Kafka commit and metrics need not wait for a next batch.
+                        self._finish(pending, stop)
+                        pending = None
                     messages = self._source.consume(limit, timeout_s=0.1)
                     if messages:
                         limit = min(limit * 2, self._batch_size)
@@ -195,8 +200,7 @@ class Worker:
         """Wait for the writer; on refusal or failure take the synchronous path, then commit Kafka."""
         prepared = in_flight.prepared
         try:
-            in_flight.future.result()
-            written = self._record_written(prepared.oks)
+            written = self._record_written(prepared.oks, committed_at=in_flight.future.result())
         except (BatchRejected, RetryableError):
             # Nothing of it committed: redo it the careful way (bisection, pause and retry).
             written = self._write(prepared, stop, failpoint=False)
@@ -274,10 +278,13 @@ class Worker:
             self._dead_letter(refused, stop)
             prepared.rejected.extend(refused)
             self._commit(plan_batch((), prepared.offset_rows), stop)
-        return self._record_written(written)
+        return self._record_written(written, committed_at=time.time())
 
-    def _record_written(self, written: list[tuple[RecordOrigin, LineageEvent]]) -> list[tuple[RecordOrigin, LineageEvent]]:
-        self._metrics.record_written(written, time.time())
+    def _record_written(self, written: list[tuple[RecordOrigin, LineageEvent]], *, committed_at: float
+                        ) -> list[tuple[RecordOrigin, LineageEvent]]:
+        """Count the written events; their latency runs to ``committed_at``, when the graph held them
+        (not to when this thread, busy with the next batch, got round to counting)."""
+        self._metrics.record_written(written, committed_at)
         for _origin, event in written:
             for dataset in (*event.inputs, *event.outputs, *([event.dataset] if event.dataset else [])):
                 if dataset.naming_rule == UNRECOGNIZED:
@@ -306,12 +313,14 @@ class Worker:
     def _commit(self, batch: GraphBatch, stop: threading.Event | None) -> None:
         self._retry(lambda: self._timed_write(batch), stop, "neo4j")
 
-    def _timed_write(self, batch: GraphBatch) -> None:
+    def _timed_write(self, batch: GraphBatch) -> float:
+        """Write and commit ``batch``; returns the wall time of the commit."""
         started = time.perf_counter()
         self._sink.write(batch)
         self._metrics.record_write_seconds(time.perf_counter() - started)
+        return time.time()
 
-    def _retry(self, action: Callable[[], None], stop: threading.Event | None, dependency: str) -> None:
+    def _retry(self, action: Callable[[], object], stop: threading.Event | None, dependency: str) -> None:
         """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group.
 
         ``dependency`` is the one ``action`` needs (``registry`` only when the schema is not cached yet,

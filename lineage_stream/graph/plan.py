@@ -28,7 +28,10 @@ class GraphBatch:
     runs: list[Row] = field(default_factory=list)
     parents: list[Row] = field(default_factory=list)
     run_reads: list[Row] = field(default_factory=list)
+    run_read_facets: list[Row] = field(default_factory=list)
+    """The facets of the run edges in ``run_reads`` that carry any (a statement of their own)."""
     run_writes: list[Row] = field(default_factory=list)
+    run_write_facets: list[Row] = field(default_factory=list)
     job_reads: list[Row] = field(default_factory=list)
     job_writes: list[Row] = field(default_factory=list)
     schemas: list[Row] = field(default_factory=list)
@@ -49,6 +52,18 @@ def _with_facet_rows(rows: Iterable[Row]) -> list[Row]:
     for row in out:
         row["facets"] = facet_rows(row["facets"])
     return out
+
+
+def _edges_and_facets(rows: Iterable[Row]) -> tuple[list[Row], list[Row]]:
+    """Run edge rows without their facets, and the facet rows of the edges that have any."""
+    edges, faceted = [], []
+    for row in rows:
+        facets = facet_rows(row.pop("facets"))
+        edges.append(row)
+        if facets:
+            faceted.append({"run_id": row["run_id"], "namespace": row["namespace"], "name": row["name"],
+                            "facets": facets})
+    return edges, faceted
 
 
 def _span(target: Row, at: int) -> None:
@@ -222,13 +237,17 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
     for event in events:
         planner.add(event)
         applied.setdefault(event.event_id, {"event_id": event.event_id, "at": applied_at_us})
+    run_reads, run_read_facets = _edges_and_facets(r for (d, *_), r in planner.run_io.items() if d == "read")
+    run_writes, run_write_facets = _edges_and_facets(r for (d, *_), r in planner.run_io.items() if d == "wrote")
     return GraphBatch(
         datasets=_with_facet_rows(planner.datasets.values()),
         jobs=_with_facet_rows(planner.jobs.values()),
         runs=_with_facet_rows(planner.runs.values()),
         parents=list(planner.parents.values()),
-        run_reads=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "read"),
-        run_writes=_with_facet_rows(r for (d, *_), r in planner.run_io.items() if d == "wrote"),
+        run_reads=run_reads,
+        run_read_facets=run_read_facets,
+        run_writes=run_writes,
+        run_write_facets=run_write_facets,
         job_reads=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "reads"),
         job_writes=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "writes"),
         schemas=list(planner.schemas.values()),

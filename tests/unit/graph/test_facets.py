@@ -99,7 +99,11 @@ def test_io_facets_belong_to_the_run_edge_and_run_facets_to_the_run():
     (ds,) = batch.datasets
     assert [f["name"] for f in ds["facets"]] == ["documentation"]
     (edge,) = batch.run_reads
-    assert edge["facets"] == [{"name": "dataQualityMetrics", "at": BASE_US, "text": '{"rowCount":3}'}]
+    assert "facets" not in edge  # set by a statement of its own, on the rows that carry facets
+    (edge_facets,) = batch.run_read_facets
+    assert edge_facets == {"run_id": "r", "namespace": read.namespace, "name": "src",
+                           "facets": [{"name": "dataQualityMetrics", "at": BASE_US, "text": '{"rowCount":3}'}]}
+    assert batch.run_write_facets == []
     (run,) = batch.runs
     assert [f["name"] for f in run["facets"]] == ["processing_engine"]
 

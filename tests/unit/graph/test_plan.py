@@ -46,7 +46,7 @@ def test_plan_is_independent_of_event_order():
         shuffled = events[:]
         random.Random(seed).shuffle(shuffled)
         again = plan_batch(shuffled)
-        for attribute in ("datasets", "runs", "run_reads", "run_writes"):
+        for attribute in ("datasets", "runs", "run_reads", "run_read_facets", "run_writes", "run_write_facets"):
             key = lambda row: sorted(row.items(), key=lambda kv: kv[0]).__repr__()
             assert sorted(map(key, getattr(again, attribute))) == sorted(map(key, getattr(reference, attribute)))
 

@@ -252,7 +252,6 @@ def _latency(load: float, max_rate: float, config: FullConfig, kafka: KafkaTarge
         seconds = config.latency_warmup_seconds + config.latency_seconds
         records = int(per_second * seconds) + 10
         spec = StreamSpec(records, token=token, seed=config.seed, job_io=config.job_io)
-        measured_from = time.time() + config.latency_warmup_seconds
         fed = feed.at_rate(kafka, topic, stream_events(spec, time.time_ns() // 1000), per_second,
                            seconds, json_format=config.json_format)
         with Neo4jSink(neo4j) as sink:  # wait until the worker has committed every record sent
@@ -269,7 +268,8 @@ def _latency(load: float, max_rate: float, config: FullConfig, kafka: KafkaTarge
         raise RuntimeError(problem)
     everything = [float(v) for v in result.raw.get("latencies", [])]
     seen_at = [float(v) for v in result.raw.get("latency_seen_at", [])]
-    # An event's time is its send time (the producer stamps it): seen at - latency.
+    # An event's time is when it was due to be sent (at_rate encodes it so): seen at - latency.
+    measured_from = fed.started_at + config.latency_warmup_seconds
     latencies = [v for v, at in zip(everything, seen_at) if at - v >= measured_from]
     entry.update(produced=fed.records, achieved_rate=fed.records / fed.seconds if fed.seconds else 0.0,
                  warmup_s=config.latency_warmup_seconds, committed=len(latencies), **percentiles(latencies),

@@ -317,8 +317,9 @@ class Worker:
         """Write and commit ``batch``; returns the wall time of the commit."""
         started = time.perf_counter()
         self._sink.write(batch)
+        committed_at = time.time()
         self._metrics.record_write_seconds(time.perf_counter() - started)
-        return time.time()
+        return committed_at
 
     def _retry(self, action: Callable[[], object], stop: threading.Event | None, dependency: str) -> None:
         """Run ``action`` until it succeeds; while a dependency is down, pause partitions but stay in the group.

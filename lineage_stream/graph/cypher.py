@@ -167,8 +167,9 @@ SET {span_je},
 
 # The run edge's facets (a run's input and output facets), for the rows that carry any, after _RUN_IO
 # made the edge. A statement of their own: with the facet rule's subquery before the job-level roll-up,
-# Neo4j 5.26 took about 130 ms for 493 rows where the two apart take 15 and 20 ms, whether or not a
-# row had facets (measured on the bench's graph), and that was half of every batch's write.
+# _RUN_IO took Neo4j 5.26 about 130 ms for 493 rows, against 15 ms without the subquery and 20 ms
+# without the roll-up, whether or not a row had facets (measured on the bench's graph); that was half
+# of a 500-record batch's write.
 _RUN_IO_FACETS = """
 UNWIND $rows AS row
 MATCH (r:Run {{run_id: row.run_id}})

@@ -21,7 +21,14 @@ from neo4j.exceptions import (
 
 from lineage_stream.adapters.tls_diagnosis import verify_message
 from lineage_stream.errors import SinkAuthError, SinkTlsError, SinkUnavailable
-from lineage_stream.graph.cypher import EXPIRE_APPLIED, READ_APPLIED, READ_OFFSETS, SCHEMA, WRITE_ORDER
+from lineage_stream.graph.cypher import (
+    EXPIRE_APPLIED,
+    READ_APPLIED,
+    READ_OFFSETS,
+    SCHEMA,
+    WRITE_ATTRIBUTES,
+    WRITE_BATCH,
+)
 from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.settings import Neo4jSettings
 
@@ -163,10 +170,7 @@ class Neo4jSink:
 
 
 def _apply(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> None:
-    for attribute, statement in WRITE_ORDER:
-        rows = getattr(batch, attribute)
-        if rows:
-            tx.run(statement, rows=rows).consume()
+    tx.run(WRITE_BATCH, batch={attribute: getattr(batch, attribute) for attribute in WRITE_ATTRIBUTES}).consume()
 
 
-assert {name for name, _ in WRITE_ORDER} == {f.name for f in fields(GraphBatch)}
+assert set(WRITE_ATTRIBUTES) == {f.name for f in fields(GraphBatch)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
-from lineage_stream.graph.cypher import READ_APPLIED, WRITE_ORDER
+from lineage_stream.graph.cypher import READ_APPLIED, WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_ORDER
 from lineage_stream.settings import Neo4jSettings
 
 pytestmark = pytest.mark.integration
@@ -29,6 +29,13 @@ def test_every_write_statement_seeks_by_unique_index_on_an_empty_graph_and_keeps
             operators = list(_operators(session.run("EXPLAIN " + statement, rows=[]).consume().plan))
         assert not [op for op in operators if "Scan" in op], (attribute, operators)
         assert any("IndexSeek" in op for op in operators), (attribute, operators)
+    # What the sink runs: all of them as one statement.
+    assert WRITE_BATCH.startswith("CYPHER replan=skip\n")
+    with graph.session() as session:
+        operators = list(_operators(session.run(
+            "EXPLAIN " + WRITE_BATCH, batch={attribute: [] for attribute in WRITE_ATTRIBUTES}).consume().plan))
+    assert not [op for op in operators if "Scan" in op], operators
+    assert sum("IndexSeek" in op for op in operators) >= len(WRITE_ORDER), operators
     with graph.session() as session:
         operators = list(_operators(session.run("EXPLAIN " + READ_APPLIED, ids=[]).consume().plan))
     assert any("UniqueIndexSeek" in op for op in operators) and not [op for op in operators if "Scan" in op]

@@ -1,0 +1,24 @@
+"""The batch statement is the row kinds' statements, in order, each reading its own list of $batch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+
+from lineage_stream.graph.cypher import WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_ORDER
+from lineage_stream.graph.plan import GraphBatch
+
+
+def test_every_row_kind_is_a_subquery_in_write_order_reading_its_own_list() -> None:
+    assert WRITE_ATTRIBUTES == tuple(attribute for attribute, _ in WRITE_ORDER)
+    assert set(WRITE_ATTRIBUTES) == {f.name for f in fields(GraphBatch)}
+    assert "$rows" not in WRITE_BATCH
+    assert set(re.findall(r"\$[\w.]+", WRITE_BATCH)) == {f"$batch.{a}" for a in WRITE_ATTRIBUTES}
+    unwinds = re.findall(r"^CALL \(\) \{\nUNWIND \$batch\.(\w+) AS row$", WRITE_BATCH, flags=re.MULTILINE)
+    assert tuple(unwinds) == WRITE_ATTRIBUTES
+
+
+def test_each_subquery_is_its_statement_unchanged_but_for_the_parameter() -> None:
+    for attribute, statement in WRITE_ORDER:
+        body = statement.removeprefix("CYPHER replan=skip\n").strip().replace("$rows", f"$batch.{attribute}")
+        assert f"CALL () {{\n{body}\n}}" in WRITE_BATCH, attribute

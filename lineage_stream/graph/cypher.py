@@ -323,7 +323,8 @@ RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
 """
 
 # Every lookup in the write statements is an index seek (a MERGE's always the unique constraint's),
-# whatever the statistics (checked by EXPLAIN on an empty graph, tests/integration/test_write_plans.py),
+# whatever the statistics (checked by EXPLAIN on an empty graph and after a write in the same
+# transaction, tests/integration/test_write_plans.py; see WRITE_BATCH for when that did not hold),
 # so their plans never get better by replanning; but while the graph grows Neo4j replans a statement
 # whenever its statistics drift, at most every 10 s (dbms.cypher.min_replan_interval), and a replan
 # of these statements stalls the write path for hundreds of milliseconds. The first plan is kept.
@@ -354,14 +355,23 @@ WRITE_ORDER: tuple[tuple[str, str], ...] = tuple((attribute, _KEEP_PLAN + statem
 
 # The whole batch as one statement: each statement above becomes a subquery over its own list of the
 # one map parameter $batch, in the same order (a subquery sees what the ones before it wrote, as the
-# next statement of a transaction does). One round trip instead of one per statement: each of those
-# had the writer thread wait for Neo4j's answer and then for the GIL, held by the main thread
-# preparing the next batch. Replaying one 176-record batch in a rolled-back transaction, with a busy
-# Python thread beside it: 37-67 ms as 13 statements, 16-32 ms as one; 21-25 and 14-18 ms without
-# the busy thread. One map parameter, not a list per statement: Neo4j keys its plan cache by the
-# parameters' types, and an empty list is not typed like a list of maps, so each mix of empty and
-# full lists would be planned anew (about 0.2-1.3 s each). Planning it the first time takes Neo4j
-# about 1.3 s (the 17 statements apart: 0.6 s); the plan stays cached while Neo4j runs.
+# next statement of a transaction does). Two things were wrong with running them one by one:
+# - Plans. Each kept (replan=skip) the plan made in whichever transaction first ran it. Planned after
+#   an earlier statement of the same transaction had created a node, and with a list of about 200
+#   rows or more, Neo4j 5.26 gave the MATCH by identity of LINK_RUN_READS, LINK_RUN_WRITES,
+#   UPSERT_SCHEMAS, UPSERT_SCHEMA_VERSIONS and LINK_COLUMNS an index scan per row: 298 rows of
+#   UPSERT_SCHEMAS read 3.2 million index entries, 640 ms against 11 ms, and the worker ran at
+#   400-1,200 records/s instead of 3,500 until Neo4j restarted. The batch statement is the first and
+#   only statement of its transaction, and seeks even when planned after a write
+#   (tests/integration/test_write_plans.py).
+# - Round trips. Each statement had the writer thread wait for Neo4j's answer and then for the GIL,
+#   held by the main thread preparing the next batch. A 176-record batch replayed in a rolled-back
+#   transaction beside a busy Python thread: 37-67 ms as 13 statements, 16-32 ms as one (21-25 and
+#   14-18 ms without the busy thread).
+# One map parameter, not a list per statement: Neo4j keys its plan cache by the parameters' types,
+# and an empty list is not typed like a list of maps, so each mix of empty and full lists would be
+# planned anew (0.2-1.3 s each). Planning it takes Neo4j about 1.3 s the first time (the 17
+# statements apart: 0.6 s); the plan stays cached while Neo4j runs.
 WRITE_BATCH = _KEEP_PLAN + "\n".join(
     "CALL () {\n" + statement.strip().replace("$rows", "$batch." + attribute) + "\n}"
     for attribute, statement in _WRITE_ORDER

@@ -227,11 +227,12 @@ def _fewer_collections() -> Iterator[None]:
 def _prompt_writer() -> Iterator[None]:
     """Hand the GIL over every millisecond (Python's default is every 5 ms) while the worker runs.
 
-    The writer thread sends a batch's statements one by one, and each time Neo4j answers it must win
-    the GIL back from the main thread, busy preparing the next batch: about fifteen waits of up to a
-    switch interval per transaction. Measured on the benchmark's stream (60,000 records, batches of
-    about 1,930, two runs each way): the write took 559-632 ms per batch at 5 ms and 480-491 ms at 1 ms,
-    the preparation 509-557 ms and 522-544 ms.
+    Each time Neo4j answers the writer thread, it must win the GIL back from the main thread, busy
+    preparing the next batch: a wait of up to a switch interval. Measured when a batch was written as
+    up to seventeen statements, each a round trip (benchmark's stream, 60,000 records, batches of
+    about 1,930, two runs each way): the write took 559-632 ms per batch at 5 ms and 480-491 ms at
+    1 ms, the preparation 509-557 ms and 522-544 ms. A batch is one statement now
+    (graph/cypher.py WRITE_BATCH), so there are fewer such waits; not measured again since.
     """
     interval = sys.getswitchinterval()
     sys.setswitchinterval(0.001)

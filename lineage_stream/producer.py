@@ -92,16 +92,20 @@ class LineageProducer:
     def send(self, event: LineageEvent) -> LineageEvent:
         """Queue ``event`` (an ID is assigned when missing) and return it as sent."""
         event = with_event_id(event)
-        value = self.encode(event)
+        self.send_encoded(self.encode(event), record_key(event))
+        return event
+
+    def send_encoded(self, value: bytes, key: bytes) -> None:
+        """Queue a record already encoded: ``encode``'s value and ``record_key``'s key of an event that
+        has its ID (``with_event_id``). For callers that encode ahead of sending."""
         while True:
             try:
-                self._producer.produce(self.topic, value=value, key=record_key(event), on_delivery=self._on_delivery)
+                self._producer.produce(self.topic, value=value, key=key, on_delivery=self._on_delivery)
                 break
             except BufferError:  # local queue full: serve delivery reports, then try again
                 self._producer.poll(0.1)
         self._producer.poll(0)
         self.sent += 1
-        return event
 
     def send_openlineage(self, document: Mapping[str, Any]) -> LineageEvent:
         """Convert an OpenLineage event (a parsed JSON object) and queue it.

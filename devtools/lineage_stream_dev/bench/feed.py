@@ -33,7 +33,7 @@ class Fed:
 
 
 class _Sender:
-    """Records to one topic, Avro through the SDK's encoder or OpenLineage JSON; librdkafka set as the SDK sets it."""
+    """Records to one topic: Avro through the SDK, or OpenLineage JSON through a producer set as the SDK's."""
 
     def __init__(self, kafka: KafkaTarget, topic: str, json_format: bool) -> None:
         from confluent_kafka import Producer
@@ -45,7 +45,8 @@ class _Sender:
         self._topic = topic
         self._sdk = None if json_format else LineageProducer(kafka.bootstrap, kafka.registry, topic)
         self._raw = Producer({"bootstrap.servers": kafka.bootstrap, "enable.idempotence": True, "acks": "all",
-                              "linger.ms": 20, "compression.type": "lz4", "message.max.bytes": 4 * 1024 * 1024})
+                              "linger.ms": 20, "compression.type": "lz4", "message.max.bytes": 4 * 1024 * 1024,
+                              }) if json_format else None
         self._failures: list[str] = []
 
     def encode(self, event: LineageEvent) -> tuple[bytes, bytes, str]:
@@ -59,7 +60,11 @@ class _Sender:
         return value, self._key(seen), seen.event_id
 
     def produce(self, value: bytes, key: bytes) -> None:
-        while True:
+        if self._sdk is not None:
+            self._sdk.send_encoded(value, key)
+            return
+        assert self._raw is not None
+        while True:  # as LineageProducer.send_encoded, for JSON records that have no SDK producer
             try:
                 self._raw.produce(self._topic, value=value, key=key, on_delivery=self._delivered)
                 break
@@ -78,6 +83,11 @@ class _Sender:
             self._failures.append(str(error))
 
     def flush(self) -> None:
+        """Wait for every record to be acknowledged; raises when some were not."""
+        if self._sdk is not None:
+            self._sdk.flush()  # raises DeliveryError
+            return
+        assert self._raw is not None
         remaining = self._raw.flush(60.0)
         if remaining or self._failures:
             raise RuntimeError(f"{remaining} record(s) not acknowledged, {len(self._failures)} refused "

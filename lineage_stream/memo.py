@@ -53,3 +53,31 @@ class Memo(Generic[K, V]):
     def clear(self) -> None:
         self._young = {}
         self._old = {}
+
+
+class IdentityMemo(Generic[K, V]):
+    """A ``Memo`` keyed by the identity of an object, for results computed from frozen messages that
+    are costly to hash (a schema's tuple of fields hashes every field, in Python) where the decoder
+    hands out one shared object per distinct content (``contract.codec.Schemas``).
+
+    Each entry holds its object, so no other object can take the same ``id`` while the entry lives.
+    """
+
+    __slots__ = ("_memo",)
+
+    def __init__(self, entries: int) -> None:
+        self._memo: Memo[int, tuple[K, V]] = Memo(entries)
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def get(self, key: K) -> V | None:
+        """The value stored for this very object, or None (values are never None)."""
+        hit = self._memo.get(id(key))
+        return hit[1] if hit is not None and hit[0] is key else None
+
+    def put(self, key: K, value: V) -> None:
+        self._memo.put(id(key), (key, value))
+
+    def clear(self) -> None:
+        self._memo.clear()

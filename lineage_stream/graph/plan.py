@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from lineage_stream.graph.facets import facet_rows, merge_facets
+from lineage_stream.memo import IdentityMemo
 from lineage_stream.model import STATE_RANK, Dataset, LineageEvent, RunState, SchemaField
 
 Row = dict[str, Any]
@@ -67,8 +68,10 @@ def _edges_and_facets(rows: Iterable[Row]) -> tuple[list[Row], list[Row]]:
 
 
 def _span(target: Row, at: int) -> None:
-    target["first"] = min(target["first"], at)
-    target["last"] = max(target["last"], at)
+    if at < target["first"]:
+        target["first"] = at
+    elif at > target["last"]:
+        target["last"] = at
 
 
 def _latest(target: Row, at: int, key: str, value: Any) -> None:
@@ -95,6 +98,19 @@ def _schema(fields: tuple[SchemaField, ...]) -> _Schema:
     return _Schema(tuple(rows), text, hashlib.sha256(text.encode()).hexdigest()[:32])
 
 
+_SCHEMAS_SEEN: IdentityMemo[tuple[SchemaField, ...], _Schema] = IdentityMemo(4_096)
+
+
+def _schema_of(fields: tuple[SchemaField, ...]) -> _Schema:
+    """``_schema(fields)``, found by identity first: the decoder shares one tuple per distinct schema,
+    and hashing a schema's fields (in Python, field by field) costs more than planning it."""
+    schema = _SCHEMAS_SEEN.get(fields)
+    if schema is None:
+        schema = _schema(fields)
+        _SCHEMAS_SEEN.put(fields, schema)
+    return schema
+
+
 def flatten_fields(fields: Iterable[SchemaField], prefix: str = "") -> list[Row]:
     out: list[Row] = []
     for f in fields:
@@ -112,8 +128,10 @@ class _Planner:
         self.parents: dict[str, Row] = {}
         self.run_io: dict[tuple[str, ...], Row] = {}
         self.job_io: dict[tuple[str, str, str, str, str], Row] = {}
-        self.schemas: dict[tuple[str, str], Row] = {}
+        self.schemas: dict[tuple[str, str], tuple[int, _Schema]] = {}
+        """(event time, schema) of each dataset's latest schema in the batch."""
         self.schema_versions: dict[tuple[str, str, str], Row] = {}
+        self.version_fields: dict[tuple[str, str, str], _Schema] = {}
         self.column_edges: dict[tuple[Any, ...], Row] = {}
         self.symlinks: dict[tuple[str, str, str, str], Row] = {}
 
@@ -123,12 +141,14 @@ class _Planner:
             self._dataset(dataset, at)
         job = event.job
         if job is not None:
-            row = self.jobs.setdefault(
-                (job.namespace, job.name),
-                {"namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": {}},
-            )
-            _span(row, at)
-            merge_facets(row["facets"], job.facets, at)
+            row = self.jobs.get((job.namespace, job.name))
+            if row is None:
+                row = self.jobs[(job.namespace, job.name)] = {
+                    "namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": {}}
+            else:
+                _span(row, at)
+            if job.facets:
+                merge_facets(row["facets"], job.facets, at)
         if event.run is not None and job is not None:
             self._run(event, at)
         elif job is not None:
@@ -140,43 +160,39 @@ class _Planner:
                     merge_facets(io["facets"], d.io_facets, at)
 
     def _dataset(self, dataset: Dataset, at: int) -> None:
+        # A hot dataset recurs hundreds of times in a batch: rows are built on first sight only.
         key = dataset.key
-        row = self.datasets.setdefault(
-            key,
-            {"namespace": dataset.namespace, "name": dataset.name, "first": at, "last": at, "rule": dataset.naming_rule,
-             "raw": [], "facets": {}, "partition": "", "partition_at": -1},
-        )
-        _span(row, at)
+        row = self.datasets.get(key)
+        if row is None:
+            row = self.datasets[key] = {
+                "namespace": dataset.namespace, "name": dataset.name, "first": at, "last": at,
+                "rule": dataset.naming_rule, "raw": [], "facets": {}, "partition": "", "partition_at": -1}
+        else:
+            _span(row, at)
         if dataset.raw_namespace is not None:
             raw = f"{dataset.raw_namespace}|{dataset.raw_name}"
             if raw not in row["raw"]:
                 row["raw"].append(raw)
-        merge_facets(row["facets"], dataset.facets, at)
+        if dataset.facets:
+            merge_facets(row["facets"], dataset.facets, at)
         for partition in dataset.partitions:
             _latest(row, at, "partition", partition)
         if dataset.fields is not None:
-            schema = _schema(dataset.fields)
-            fields, text, fingerprint = schema.rows, schema.text, schema.fingerprint
-            current = self.schemas.get(key)
-            if current is None or (at, fingerprint) > (current["at"], current["fingerprint"]):
-                self.schemas[key] = {"namespace": dataset.namespace, "name": dataset.name, "at": at, "fingerprint": fingerprint, "fields": list(fields)}
-            version = self.schema_versions.setdefault((*key, fingerprint), {
-                "namespace": dataset.namespace, "name": dataset.name, "fingerprint": fingerprint,
-                "fields": text, "field_rows": list(fields), "first": at, "last": at})
-            _span(version, at)
+            self._schema(key, _schema_of(dataset.fields), at)
         for lineage in dataset.column_lineage:
             for source in lineage.inputs:
-                transformations = source.transformations or ()
-                for t in transformations or (None,):
-                    edge_key = (source.namespace, source.name, source.field, dataset.namespace, dataset.name, lineage.output_field,
-                                t.type if t else "", (t.subtype or "") if t else "")
-                    edge = self.column_edges.setdefault(edge_key, {
-                        "in_namespace": source.namespace, "in_name": source.name, "in_field": source.field,
-                        "out_namespace": dataset.namespace, "out_name": dataset.name, "out_field": lineage.output_field,
-                        "type": edge_key[6], "subtype": edge_key[7], "masking": False,
-                        "description": "", "description_at": -1, "first": at, "last": at,
-                    })
-                    _span(edge, at)
+                for t in source.transformations or (None,):
+                    edge_key = (source.namespace, source.name, source.field, dataset.namespace, dataset.name,
+                                lineage.output_field, t.type if t else "", (t.subtype or "") if t else "")
+                    edge = self.column_edges.get(edge_key)
+                    if edge is None:
+                        edge = self.column_edges[edge_key] = {
+                            "in_namespace": source.namespace, "in_name": source.name, "in_field": source.field,
+                            "out_namespace": dataset.namespace, "out_name": dataset.name,
+                            "out_field": lineage.output_field, "type": edge_key[6], "subtype": edge_key[7],
+                            "masking": False, "description": "", "description_at": -1, "first": at, "last": at}
+                    else:
+                        _span(edge, at)
                     if t is not None:
                         edge["masking"] = edge["masking"] or t.masking
                         if t.description:
@@ -184,28 +200,50 @@ class _Planner:
         for link in dataset.symlinks:
             link_key = (dataset.namespace, dataset.name, link.namespace, link.name)
             if link_key[:2] != link_key[2:]:
-                alias = self.symlinks.setdefault(link_key, {"namespace": dataset.namespace, "name": dataset.name,
-                                                            "alias_namespace": link.namespace, "alias_name": link.name,
-                                                            "type": "", "type_at": -1, "first": at, "last": at})
-                _span(alias, at)
+                alias = self.symlinks.get(link_key)
+                if alias is None:
+                    alias = self.symlinks[link_key] = {
+                        "namespace": dataset.namespace, "name": dataset.name, "alias_namespace": link.namespace,
+                        "alias_name": link.name, "type": "", "type_at": -1, "first": at, "last": at}
+                else:
+                    _span(alias, at)
                 _latest(alias, at, "type", link.type or "")
+
+    def _schema(self, key: tuple[str, str], schema: _Schema, at: int) -> None:
+        """The dataset's current schema (the latest, by (time, fingerprint)) and the version's span."""
+        current = self.schemas.get(key)
+        if current is None or (at, schema.fingerprint) > (current[0], current[1].fingerprint):
+            self.schemas[key] = (at, schema)
+        version_key = (*key, schema.fingerprint)
+        version = self.schema_versions.get(version_key)
+        if version is None:
+            self.schema_versions[version_key] = {
+                "namespace": key[0], "name": key[1], "fingerprint": schema.fingerprint, "fields": schema.text,
+                "first": at, "last": at}
+            self.version_fields[version_key] = schema
+        else:
+            _span(version, at)
 
     def _run(self, event: LineageEvent, at: int) -> None:
         assert event.run is not None and event.job is not None
         run, job = event.run, event.job
         state = event.event_type or RunState.OTHER
         # Keyed by job too: a run ID reused by another job (it happens in copied fixtures) links both jobs.
-        row = self.runs.setdefault((run.run_id, job.namespace, job.name), {
-            "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
-            "state": "", "rank": -1, "state_at": -1, "started": None, "facets": {},
-        })
-        _span(row, at)
+        run_key = (run.run_id, job.namespace, job.name)
+        row = self.runs.get(run_key)
+        if row is None:
+            row = self.runs[run_key] = {
+                "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
+                "state": "", "rank": -1, "state_at": -1, "started": None, "facets": {}}
+        else:
+            _span(row, at)
         candidate = (STATE_RANK[state], at, state.value)
         if candidate > (row["rank"], row["state_at"], row["state"]):
             row["rank"], row["state_at"], row["state"] = candidate
         if state is RunState.START and (row["started"] is None or at < row["started"]):
             row["started"] = at
-        merge_facets(row["facets"], run.facets, at)
+        if run.facets:
+            merge_facets(row["facets"], run.facets, at)
         if run.parent is not None:
             parent = self.parents.setdefault(run.run_id, {
                 "run_id": run.run_id, "parent_run_id": run.parent.run_id,
@@ -215,18 +253,22 @@ class _Planner:
             _span(parent, at)
         for direction, datasets in (("read", event.inputs), ("wrote", event.outputs)):
             for d in datasets:
-                io = self.run_io.setdefault((direction, run.run_id, job.namespace, job.name, d.namespace, d.name), {
-                    "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
-                    "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {},
-                })
-                _span(io, at)
-                merge_facets(io["facets"], d.io_facets, at)
+                io_key = (direction, run.run_id, job.namespace, job.name, d.namespace, d.name)
+                io = self.run_io.get(io_key)
+                if io is None:
+                    io = self.run_io[io_key] = {
+                        "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
+                        "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {}}
+                else:
+                    _span(io, at)
+                if d.io_facets:
+                    merge_facets(io["facets"], d.io_facets, at)
 
 
-def _field_rows(versions: Iterable[Row]) -> list[Row]:
+def _field_rows(versions: dict[tuple[str, str, str], _Schema]) -> list[Row]:
     """One row per schema version of the batch, with its fields (typing is decided in Cypher)."""
-    return [{"namespace": v["namespace"], "name": v["name"], "fingerprint": v["fingerprint"],
-             "fields": v["field_rows"]} for v in versions]
+    return [{"namespace": namespace, "name": name, "fingerprint": fingerprint, "fields": list(schema.rows)}
+            for (namespace, name, fingerprint), schema in versions.items()]
 
 
 def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, applied_at_us: int = 0) -> GraphBatch:
@@ -250,9 +292,10 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         run_write_facets=run_write_facets,
         job_reads=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "reads"),
         job_writes=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "writes"),
-        schemas=list(planner.schemas.values()),
-        schema_versions=[{k: v for k, v in row.items() if k != "field_rows"} for row in planner.schema_versions.values()],
-        fields=_field_rows(planner.schema_versions.values()),
+        schemas=[{"namespace": namespace, "name": name, "at": at, "fingerprint": schema.fingerprint,
+                  "fields": list(schema.rows)} for (namespace, name), (at, schema) in planner.schemas.items()],
+        schema_versions=list(planner.schema_versions.values()),
+        fields=_field_rows(planner.version_fields),
         column_edges=list(planner.column_edges.values()),
         symlinks=list(planner.symlinks.values()),
         applied_events=list(applied.values()),

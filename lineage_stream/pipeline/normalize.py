@@ -54,8 +54,7 @@ class NormalizeStage:
             namespace=canonical.namespace,
             name=canonical.name,
             fields=dataset.fields,
-            column_lineage=tuple(self._lineage(lineage) for lineage in dataset.column_lineage)
-            if dataset.column_lineage else (),
+            column_lineage=self._lineages(dataset.column_lineage) if dataset.column_lineage else (),
             symlinks=tuple(self._symlink(s) for s in dataset.symlinks) if dataset.symlinks else (),
             facets=dataset.facets,
             io_facets=dataset.io_facets,
@@ -65,12 +64,22 @@ class NormalizeStage:
             partitions=dataset.partitions,
         )
 
+    def _lineages(self, lineages: tuple[FieldLineage, ...]) -> tuple[FieldLineage, ...]:
+        """The column lineage with canonical source names; the same tuple when every name already is."""
+        normalized = tuple(self._lineage(lineage) for lineage in lineages)
+        return lineages if all(a is b for a, b in zip(normalized, lineages)) else normalized
+
     def _lineage(self, lineage: FieldLineage) -> FieldLineage:
         inputs = []
+        changed = False
         for source in lineage.inputs:
             canonical = self._canonical(source.namespace, source.name)
-            inputs.append(InputField(canonical.namespace, canonical.name, source.field, source.transformations))
-        return FieldLineage(lineage.output_field, tuple(inputs))
+            if canonical.namespace == source.namespace and canonical.name == source.name:
+                inputs.append(source)
+            else:
+                changed = True
+                inputs.append(InputField(canonical.namespace, canonical.name, source.field, source.transformations))
+        return FieldLineage(lineage.output_field, tuple(inputs)) if changed else lineage
 
     def _symlink(self, symlink: Symlink) -> Symlink:
         canonical = self._canonical(symlink.namespace, symlink.name)

@@ -58,6 +58,8 @@ class RedactStage:
         self._ids: Memo[str, tuple[Any, Counts]] = Memo(cache_entries)
         self._fields_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
         self._lineage_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
+        self._datasets: Memo[Any, tuple[Dataset, Dataset | None, Counts]] = Memo(cache_entries)
+        """Per dataset: (the dataset it was computed from, redacted without io_facets or None when unchanged, counts)."""
         self._keep_field_names = self._redactor.keeps("field.name")
 
     def set_suppression(self, suppression: Suppression) -> None:
@@ -68,7 +70,7 @@ class RedactStage:
         pending, self._pending = self._pending, None
         if pending is not None and pending != self._redactor.suppression:
             self._redactor = self._redactor.with_suppression(pending)
-            for memo in (self._ids, self._facets_memo, self._fields_memo, self._lineage_memo):
+            for memo in (self._ids, self._facets_memo, self._fields_memo, self._lineage_memo, self._datasets):
                 memo.clear()
         tally: Tally = Counter()
         run = self._run(event.run, tally) if event.run else None
@@ -142,7 +144,36 @@ class RedactStage:
         return Job(namespace, name, facets)
 
     def _dataset(self, dataset: Dataset, tally: Tally) -> Dataset:
-        """The dataset redacted; the very same object when nothing in it changes (the common case)."""
+        """The dataset redacted; the very same object when nothing in it changes (the common case).
+
+        A job sends the same datasets run after run, so all but the run-side facets (``io_facets``, such
+        as each run's output statistics) are memoized per dataset, by a key of its parts. The schema
+        counts by identity (the decoder shares one tuple per distinct schema; hashing it would hash
+        every field), so the entry keeps the dataset it was computed from, and with it that tuple.
+        """
+        fields = dataset.fields
+        key = (dataset.namespace, dataset.name, dataset.raw_namespace, dataset.raw_name, dataset.naming_rule,
+               dataset.partitions, id(fields), dataset.column_lineage, dataset.symlinks, tuple(dataset.facets.items()))
+        hit = self._datasets.get(key)
+        if hit is None or hit[0].fields is not fields:
+            counts: Tally = Counter()
+            parts = self._parts(dataset, counts)
+            redacted = None if parts is None else replace(dataset, **parts, io_facets={})
+            hit = (dataset, redacted, tuple(counts.items()))
+            if all(len(text) <= self._max_cached_chars for text in dataset.facets.values()):
+                self._datasets.put(key, hit)  # large facets are not kept (as in the facet memo)
+        for counted, count in hit[2]:
+            tally[counted] += count
+        redacted = hit[1]
+        if not dataset.io_facets:
+            return dataset if redacted is None else redacted
+        io_facets = self._facets(dataset.io_facets, tally)
+        if redacted is None and io_facets is dataset.io_facets:
+            return dataset
+        return replace(redacted or dataset, io_facets=io_facets)
+
+    def _parts(self, dataset: Dataset, tally: Tally) -> dict[str, Any] | None:
+        """The redacted parts of the dataset but its ``io_facets``; None when none changes."""
         parts: dict[str, Any] = {
             "namespace": self._id(dataset.namespace, tally),
             "name": self._id(dataset.name, tally),
@@ -155,11 +186,10 @@ class RedactStage:
             if dataset.column_lineage else dataset.column_lineage,
             "symlinks": self._symlinks(dataset.symlinks, tally) if dataset.symlinks else dataset.symlinks,
             "facets": self._facets(dataset.facets, tally),
-            "io_facets": self._facets(dataset.io_facets, tally),
         }
         if all(value is getattr(dataset, key) for key, value in parts.items()):
-            return dataset
-        return replace(dataset, **parts)
+            return None
+        return parts
 
     def _symlinks(self, symlinks: tuple[Symlink, ...], tally: Tally) -> tuple[Symlink, ...]:
         redacted = tuple(Symlink(self._id(s.namespace, tally), self._id(s.name, tally), s.type) for s in symlinks)

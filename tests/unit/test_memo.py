@@ -39,3 +39,18 @@ def test_clear_and_a_useless_size_is_refused():
     assert len(memo) == 0 and memo.get("a") is None
     with pytest.raises(ValueError):
         Memo(0)
+
+
+def test_an_identity_memo_hits_the_very_object_only_and_keeps_it_alive():
+    from lineage_stream.memo import IdentityMemo
+
+    memo: IdentityMemo[tuple[str, ...], int] = IdentityMemo(2)
+    key = tuple(["a", "b"])
+    memo.put(key, 1)
+    assert memo.get(key) == 1
+    assert memo.get(tuple(["a", "b"])) is None  # equal, but another object
+    del key  # the entry holds its object: no later object can take its id while the entry lives
+    assert all(memo.get(tuple([str(n)])) is None for n in range(100))
+    for n in range(10):
+        memo.put(tuple([str(n)]), n)
+        assert len(memo) <= 4

@@ -28,8 +28,12 @@ def test_pii_in_every_facet_container_is_redacted_and_clean_facets_keep_their_te
 
 def test_large_facets_bypass_the_memo_but_are_still_redacted():
     big = json.dumps({"query": "x" * 20_000 + " contact: a@b.io"})
-    out = RedactStage(max_cached_chars=1_000)(replace(run_event(), job=Job("ns", "job", {"sql": big})))
+    stage = RedactStage(max_cached_chars=1_000)
+    out = stage(replace(run_event(), job=Job("ns", "job", {"sql": big})))
     assert "a@b.io" not in out.job.facets["sql"]
+    out = stage(run_event(outputs=(dataset("t", facets={"doc": big}),)))
+    assert "a@b.io" not in out.outputs[0].facets["doc"]
+    assert len(stage._datasets) == 0 and len(stage._facets_memo) == 0  # neither memo holds the large text
 
 
 def test_every_string_of_the_event_goes_through_the_policy():
@@ -52,3 +56,53 @@ def test_every_string_of_the_event_goes_through_the_policy():
     assert mail not in repr(out) and "Pw1" not in repr(out)
     assert out.inputs[0].fields[0].name == "email"  # field names are kept by the default policy
     assert sum(seen[0].values()) >= 11
+
+
+def test_a_dataset_seen_before_is_redacted_alike_with_its_own_run_facets_and_counts():
+    """Datasets are memoized but for their io_facets: each run's statistics are redacted on their own,
+    and a memoized dataset still reports its redactions to the metric, every time."""
+    from collections import Counter
+
+    from lineage_stream.model import SchemaField
+
+    fields = (SchemaField("email", "varchar", "contact: ops@example.com"),)
+    seen: list[Counter] = []
+    stage = RedactStage(on_redactions=lambda c: seen.append(Counter(c)))
+    outputs = []
+    for io_facets in ({}, {"stats": '{"rowCount":5}'}, {"stats": '{"note":"by jane.doe@example.com"}'}, {}):
+        out = stage(run_event(outputs=(dataset("t", fields=fields, facets={"doc": '{"x":"ops@example.com"}'},
+                                               io_facets=io_facets),)))
+        outputs.append(out.outputs[0])
+    assert [len(o.io_facets) for o in outputs] == [0, 1, 1, 0]
+    assert outputs[1].io_facets == {"stats": '{"rowCount":5}'}
+    assert "jane.doe" not in outputs[2].io_facets["stats"] and "<EMAIL_ADDRESS>" in outputs[2].io_facets["stats"]
+    for out in outputs:
+        assert "ops@example.com" not in repr(out)
+        assert out.fields == outputs[0].fields and out.facets == outputs[0].facets
+    assert [sum(c.values()) for c in seen] == [2, 2, 3, 2]
+
+
+def test_an_equal_schema_in_another_object_is_redacted_again_not_taken_from_the_memo():
+    """The dataset memo counts the schema by identity (hashing it would hash every field): an equal
+    schema built apart is a miss, and still comes out redacted."""
+    from lineage_stream.model import SchemaField
+
+    stage = RedactStage()
+    first = stage(run_event(outputs=(dataset("t", fields=(SchemaField("a", "int", "by a@b.io"),)),)))
+    second = stage(run_event(outputs=(dataset("t", fields=(SchemaField("a", "int", "by a@b.io"),)),)))
+    other = stage(run_event(outputs=(dataset("t", fields=(SchemaField("a", "int", "no contact"),)),)))
+    assert first.outputs[0] == second.outputs[0] and "a@b.io" not in repr(first) + repr(second)
+    assert other.outputs[0].fields == (SchemaField("a", "int", "no contact"),)
+
+
+def test_a_new_suppression_list_forgets_memoized_datasets():
+    from lineage_stream.governance.policy import load_policy
+    from lineage_stream.governance.redactor import PolicyRedactor
+    from lineage_stream.governance.suppression import Suppression, keyed_hash
+
+    key = b"k" * 32
+    event = run_event(outputs=(dataset("t", facets={"doc": '{"about":"bluebird"}'}),))
+    stage = RedactStage(PolicyRedactor(load_policy(), key))
+    assert "bluebird" in repr(stage(event))
+    stage.set_suppression(Suppression(hashes=frozenset({keyed_hash(key, "bluebird")}), word_counts=frozenset({1})))
+    assert "bluebird" not in repr(stage(event)) and "<ERASED>" in repr(stage(event))

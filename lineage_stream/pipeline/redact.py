@@ -53,13 +53,16 @@ class RedactStage:
         self._max_cached_chars = max_cached_chars
         self._on_redactions = on_redactions
         self._pending: Suppression | None = None
-        # Each a Memo of ``cache_entries`` per generation: (result, or _SAME when unchanged; counts).
-        self._facets_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
+        # Memos of (result, or _SAME when unchanged; counts). Whole datasets come first (``_dataset``),
+        # so the memos of their parts are consulted only for the datasets it has not seen: half the size
+        # (measured over 60,000 records of the bench stream: no more CPU, 3 MB less).
+        half = max(1, cache_entries // 2)
         self._ids: Memo[str, tuple[Any, Counts]] = Memo(cache_entries)
-        self._fields_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
-        self._lineage_memo: Memo[Any, tuple[Any, Counts]] = Memo(cache_entries)
-        self._datasets: Memo[Any, tuple[Dataset, Dataset | None, Counts]] = Memo(cache_entries)
-        """Per dataset: (the dataset it was computed from, redacted without io_facets or None when unchanged, counts)."""
+        self._facets_memo: Memo[Any, tuple[Any, Counts]] = Memo(half)
+        self._fields_memo: Memo[Any, tuple[Any, Counts]] = Memo(half)
+        self._lineage_memo: Memo[Any, tuple[Any, Counts]] = Memo(half)
+        self._datasets: Memo[Any, tuple[Any, Dataset | None, Counts]] = Memo(half)
+        """Per dataset: (its schema, redacted without io_facets or None when unchanged, counts)."""
         self._keep_field_names = self._redactor.keeps("field.name")
 
     def set_suppression(self, suppression: Suppression) -> None:
@@ -149,17 +152,17 @@ class RedactStage:
         A job sends the same datasets run after run, so all but the run-side facets (``io_facets``, such
         as each run's output statistics) are memoized per dataset, by a key of its parts. The schema
         counts by identity (the decoder shares one tuple per distinct schema; hashing it would hash
-        every field), so the entry keeps the dataset it was computed from, and with it that tuple.
+        every field), so the entry keeps that tuple: no other can take its ``id`` while the entry lives.
         """
         fields = dataset.fields
         key = (dataset.namespace, dataset.name, dataset.raw_namespace, dataset.raw_name, dataset.naming_rule,
                dataset.partitions, id(fields), dataset.column_lineage, dataset.symlinks, tuple(dataset.facets.items()))
         hit = self._datasets.get(key)
-        if hit is None or hit[0].fields is not fields:
+        if hit is None or hit[0] is not fields:
             counts: Tally = Counter()
             parts = self._parts(dataset, counts)
             redacted = None if parts is None else replace(dataset, **parts, io_facets={})
-            hit = (dataset, redacted, tuple(counts.items()))
+            hit = (fields, redacted, tuple(counts.items()))
             if all(len(text) <= self._max_cached_chars for text in dataset.facets.values()):
                 self._datasets.put(key, hit)  # large facets are not kept (as in the facet memo)
         for counted, count in hit[2]:

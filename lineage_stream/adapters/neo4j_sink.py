@@ -148,8 +148,12 @@ class Neo4jSink:
         ids = list(event_ids)
         if not ids:
             return set()
-        with self._classified("checking event IDs"):
-            records, _, _ = self._driver.execute_query(READ_APPLIED, ids=ids, database_=self._database, routing_="r")
+        try:
+            with self._classified("checking event IDs"):
+                records, _, _ = self._driver.execute_query(READ_APPLIED, ids=ids, database_=self._database,
+                                                           routing_="r")
+        finally:
+            _release(ids)
         return {r["event_id"] for r in records}
 
     def expire_applied(self, horizon_us: int, limit: int = 10_000) -> int:
@@ -170,7 +174,22 @@ class Neo4jSink:
 
 
 def _apply(tx: neo4j.ManagedTransaction, batch: GraphBatch) -> None:
-    tx.run(WRITE_BATCH, batch={attribute: getattr(batch, attribute) for attribute in WRITE_ATTRIBUTES}).consume()
+    rows = {attribute: getattr(batch, attribute) for attribute in WRITE_ATTRIBUTES}
+    try:
+        tx.run(WRITE_BATCH, batch=rows).consume()
+    finally:
+        _release(rows)
+
+
+def _release(parameters: dict[str, Any] | list[Any]) -> None:
+    """Empty a statement's parameters once it has run.
+
+    The driver's ``Result`` keeps them, in a reference cycle with its error handler, until the garbage
+    collector finds the cycle: a whole batch's rows lived on for several batches, and every collection
+    meanwhile traversed them (measured over 15,000 records: about seven cyclic objects per record, the
+    rows' dicts and lists). Emptied, they go with the batch; a retried transaction builds them again.
+    """
+    parameters.clear()
 
 
 assert set(WRITE_ATTRIBUTES) == {f.name for f in fields(GraphBatch)}

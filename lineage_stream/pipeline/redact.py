@@ -38,6 +38,14 @@ OnRedactions = Callable[[Mapping[tuple[str, str], int]], None]
 """Told, once per event that had any, the redactions made: (detector, action) -> count."""
 
 
+def _weight(dataset: Dataset) -> int:
+    """About how many characters a dataset memo entry holds of its own: the facets' text and the
+    column lineage (some hundred characters per source field). Entries above the memo's limit are
+    not kept, so a producer whose datasets change at every run cannot fill the memo with large ones."""
+    return (sum(len(text) for text in dataset.facets.values())
+            + 100 * sum(len(lineage.inputs) for lineage in dataset.column_lineage))
+
+
 class RedactStage:
     """Applies the redaction policy to the whole event.
 
@@ -54,8 +62,8 @@ class RedactStage:
         self._on_redactions = on_redactions
         self._pending: Suppression | None = None
         # Memos of (result, or _SAME when unchanged; counts). Whole datasets come first (``_dataset``),
-        # so the memos of their parts are consulted only for the datasets it has not seen: half the size
-        # (measured over 60,000 records of the bench stream: no more CPU, 3 MB less).
+        # so the memos of a dataset's parts serve only the datasets it has not seen (and the run's and
+        # job's facets): half the size (over 60,000 records of the bench stream: no more CPU, 3 MB less).
         half = max(1, cache_entries // 2)
         self._ids: Memo[str, tuple[Any, Counts]] = Memo(cache_entries)
         self._facets_memo: Memo[Any, tuple[Any, Counts]] = Memo(half)
@@ -163,8 +171,8 @@ class RedactStage:
             parts = self._parts(dataset, counts)
             redacted = None if parts is None else replace(dataset, **parts, io_facets={})
             hit = (fields, redacted, tuple(counts.items()))
-            if all(len(text) <= self._max_cached_chars for text in dataset.facets.values()):
-                self._datasets.put(key, hit)  # large facets are not kept (as in the facet memo)
+            if _weight(dataset) <= self._max_cached_chars:
+                self._datasets.put(key, hit)  # an entry holds its dataset's own facets and column lineage
         for counted, count in hit[2]:
             tally[counted] += count
         redacted = hit[1]

@@ -34,6 +34,9 @@ def test_large_facets_bypass_the_memo_but_are_still_redacted():
     out = stage(run_event(outputs=(dataset("t", facets={"doc": big}),)))
     assert "a@b.io" not in out.outputs[0].facets["doc"]
     assert len(stage._datasets) == 0 and len(stage._facets_memo) == 0  # neither memo holds the large text
+    medium = [json.dumps({"note": "y" * 400}) for _ in range(3)]  # each under the limit, together over it
+    stage(run_event(outputs=(dataset("t", facets={f"f{n}": text for n, text in enumerate(medium)}),)))
+    assert len(stage._datasets) == 0
 
 
 def test_every_string_of_the_event_goes_through_the_policy():

@@ -11,7 +11,7 @@ order in one partition), and assigns an event ID when an event has none.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -44,6 +44,18 @@ def with_event_id(event: LineageEvent) -> LineageEvent:
     if event.event_id.strip():
         return event
     return replace(event, event_id=derive_event_id(event_to_record(event)))
+
+
+def produce_waiting(producer: Producer, topic: str, value: bytes, key: bytes | None,
+                    on_delivery: Callable[[Any, Any], None]) -> None:
+    """Queue one record; while librdkafka's local queue is full, serve delivery reports and try again."""
+    while True:
+        try:
+            producer.produce(topic, value=value, key=key, on_delivery=on_delivery)
+            break
+        except BufferError:  # local queue full: serve delivery reports, then try again
+            producer.poll(0.1)
+    producer.poll(0)
 
 
 class LineageProducer:
@@ -98,13 +110,7 @@ class LineageProducer:
     def send_encoded(self, value: bytes, key: bytes) -> None:
         """Queue a record already encoded: ``encode``'s value and ``record_key``'s key of an event that
         has its ID (``with_event_id``). For callers that encode ahead of sending."""
-        while True:
-            try:
-                self._producer.produce(self.topic, value=value, key=key, on_delivery=self._on_delivery)
-                break
-            except BufferError:  # local queue full: serve delivery reports, then try again
-                self._producer.poll(0.1)
-        self._producer.poll(0)
+        produce_waiting(self._producer, self.topic, value, key, self._on_delivery)
         self.sent += 1
 
     def send_openlineage(self, document: Mapping[str, Any]) -> LineageEvent:

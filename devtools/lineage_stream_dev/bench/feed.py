@@ -38,8 +38,9 @@ class _Sender:
     def __init__(self, kafka: KafkaTarget, topic: str, json_format: bool) -> None:
         from confluent_kafka import Producer
 
-        from lineage_stream.producer import LineageProducer, record_key, with_event_id
+        from lineage_stream.producer import LineageProducer, produce_waiting, record_key, with_event_id
 
+        self._produce = produce_waiting
         self._key = record_key
         self._with_id = with_event_id
         self._topic = topic
@@ -64,13 +65,7 @@ class _Sender:
             self._sdk.send_encoded(value, key)
             return
         assert self._raw is not None
-        while True:  # as LineageProducer.send_encoded, for JSON records that have no SDK producer
-            try:
-                self._raw.produce(self._topic, value=value, key=key, on_delivery=self._delivered)
-                break
-            except BufferError:  # local queue full: serve delivery reports, then try again
-                self._raw.poll(0.1)
-        self._raw.poll(0)
+        self._produce(self._raw, self._topic, value, key, self._delivered)
 
     def send(self, event: LineageEvent) -> tuple[int, str]:
         """Queue ``event``; returns (record bytes, the event ID the worker will see)."""

@@ -20,6 +20,7 @@ from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.contract import SUBJECT, latest_schema
 from lineage_stream.errors import DeliveryError
 from lineage_stream.model import LineageEvent
+from lineage_stream.producer import produce_waiting
 from lineage_stream_dev.reliability.formats import avro_value, record_key, to_openlineage
 from lineage_stream_dev.reliability.harness import StreamNames
 
@@ -79,13 +80,7 @@ def produce(bootstrap: str, topic: str, records: Sequence[Record], *, rate_per_s
             delay = began + sent / rate_per_s - time.monotonic()
             if delay > 0:
                 producer.poll(delay)
-        while True:
-            try:
-                producer.produce(topic, key=key, value=value, on_delivery=on_delivery)
-                break
-            except BufferError:
-                producer.poll(0.1)
-        producer.poll(0)
+        produce_waiting(producer, topic, value, key, on_delivery)
         sent += 1
     if producer.flush(60.0) or failures:
         raise DeliveryError(failures or ["records unacknowledged after 60 s"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import signal
@@ -26,6 +25,7 @@ from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.backoff import Backoff
+from lineage_stream.collector import CollectionPace
 from lineage_stream.contract import latest_schema
 from lineage_stream.errors import ConfigError, LineageStreamError, SinkUnavailable
 from lineage_stream.logs import kafka_logger
@@ -158,14 +158,15 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         metrics.watch(dedup_size=dedup.__len__, assigned=lambda: len(source.assigned), paused=lambda: source.paused)
+        pace = CollectionPace()
         worker = Worker(
             source=source, sink=sink, decoders=decoders, stages=build_stages(dedup, aliases, redact, rollup),
             dead_letters=DeadLetterWriter(kafka.bootstrap, kafka.dlq_topic,
                                           config={**kafka.client_config("producer"), **logger}), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
-            clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints,
+            clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints, on_consumed=pace.batch,
         )
-        with _fewer_collections(), _prompt_writer():
+        with pace, _prompt_writer():
             worker.run(stop, until_idle=until_idle)
         return dict(worker.totals)
 
@@ -199,37 +200,6 @@ def _start_coverage(settings: WorkerSettings, metrics: WorkerMetrics, stack: Exi
                               silent_factor=observability.silent_job_factor, impact_sample=observability.impact_sample)
     monitor.start()
     stack.callback(monitor.stop)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Keep the garbage collector off the hot path while the worker runs.
-
-    Each event allocates hundreds of short-lived, acyclic objects (frozen messages, plan rows), so
-    the default thresholds start a collection every few events, and every so often a full one over
-    everything the process holds (the dedup window, the memos): 40 % of the pipeline's CPU and
-    pauses of 200-400 ms measured on the benchmark's stream. What exists at start-up is frozen
-    (never scanned again), and the youngest generation is collected once 500,000 more objects are
-    alive than at the last collection. A batch in flight and the one being prepared stay below that,
-    so in the steady state only what reference cycles leave behind (the driver's results, a few
-    dozen objects per batch since the sink lets go of a statement's rows) moves the count. At
-    50,000, collections ran several times per batch, each traversing the live batch: 1.2-1.5 s of
-    CPU per 60,000 records of the benchmark's stream, against 0.2-0.4 s at 500,000 (worker CPU
-    19.0 -> 17.2-17.7 s, peak RSS 276 -> 260-263 MiB).
-    """
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(500_000, 20, 100)
-    try:
-        yield
-    finally:
-        # What the run leaves (memos, the dedup window) goes to the oldest generation as it is: restoring
-        # the thresholds would otherwise start a collection of up to 500,000 young objects on the way out
-        # (0.23 s after 150,000 records, most of the --until-idle exit).
-        gc.freeze()
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 @contextmanager

@@ -73,7 +73,8 @@ class Worker:
                  stages: Sequence[Stage], dead_letters: DeadLetterWriter, metrics: WorkerMetrics,
                  group_id: str, batch_size: int, dedup_window_us: int, clock_us: Callable[[], int],
                  on_not_applied: Callable[[Sequence[str]], None] = lambda _ids: None,
-                 failpoints: Failpoints | None = None, max_backoff_s: float = 10.0) -> None:
+                 failpoints: Failpoints | None = None, max_backoff_s: float = 10.0,
+                 on_consumed: Callable[[int], None] = lambda _records: None) -> None:
         self._source = source
         self._sink = sink
         self._decoders = decoders
@@ -85,6 +86,7 @@ class Worker:
         self._dedup_window_us = dedup_window_us
         self._clock_us = clock_us
         self._on_not_applied = on_not_applied
+        self._on_consumed = on_consumed
         self._max_backoff_s = max_backoff_s
         self._failpoints = failpoints or Failpoints()
         self._next_expiry_us = 0
@@ -112,6 +114,7 @@ class Worker:
                     messages = self._source.consume(limit, timeout_s=0.1)
                     if messages:
                         limit = min(limit * 2, self._batch_size)
+                        self._on_consumed(len(messages))
                         prepared = self._prepare(messages, stop)
                         if pending is not None:
                             self._finish(pending, stop)

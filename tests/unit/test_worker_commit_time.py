@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from confluent_kafka import Message
 from prometheus_client import CollectorRegistry
@@ -83,14 +83,14 @@ def _decode(value: bytes | None) -> LineageEvent:
     return run_event(f"run-{offset}", at_us=time.time_ns() // 1000)
 
 
-def _worker(source: _Source, sink: _Sink, metrics: _Metrics) -> Worker:
+def _worker(source: _Source, sink: _Sink, metrics: _Metrics, **options: Any) -> Worker:
     class _DeadLetters:
         def send_all(self, rejected: Sequence[object]) -> None:
             raise AssertionError(f"nothing should be rejected: {rejected}")
 
     return Worker(source=source, sink=sink, decoders={"t": _decode}, stages=(),  # type: ignore[arg-type]
                   dead_letters=_DeadLetters(), metrics=metrics, group_id="g", batch_size=10,  # type: ignore[arg-type]
-                  dedup_window_us=60_000_000, clock_us=lambda: time.time_ns() // 1000)
+                  dedup_window_us=60_000_000, clock_us=lambda: time.time_ns() // 1000, **options)
 
 
 def test_a_pipelined_batch_counts_its_latency_to_its_own_commit() -> None:

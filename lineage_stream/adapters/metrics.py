@@ -19,6 +19,7 @@ from confluent_kafka import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from lineage_stream import __version__
+from lineage_stream.memo import IdentityMemo
 from lineage_stream.model import LineageEvent, RecordOrigin
 
 # Ingestion latency runs from seconds (live) to days (replays); buckets cover both.
@@ -71,6 +72,9 @@ def safe_detail(error: BaseException) -> str:
     return _CREDENTIALS.sub(r"\1***@", f"{type(error).__name__}: {error}")[:300]
 
 
+_FIELD_HASHES = 4_096
+
+
 @dataclass(frozen=True, slots=True)
 class DependencyState:
     up: bool | None
@@ -90,6 +94,10 @@ class WorkerMetrics:
         self._schemas: dict[tuple[str, str], tuple[int, int]] = {}
         """(namespace, name) -> (event time, hash of the fields) of the newest schema seen, oldest first."""
         self._schemas_remembered = schemas_remembered
+        self._field_hashes: IdentityMemo[tuple[Any, ...], int] = IdentityMemo(_FIELD_HASHES)
+        """The hash of a schema's fields by the tuple's identity: the decoder hands out one tuple per distinct
+        schema, and hashing one hashes every field in Python (3.3 of 5.4 us per event before)."""
+        self._redaction_children: dict[tuple[str, str], Any] = {}
         self._sources: dict[str, str] = {}
         self._newest: dict[str, float] = {}
         self._series: dict[tuple[str, str, str], tuple[str, Any, Any, Any]] = {}
@@ -163,8 +171,14 @@ class WorkerMetrics:
             "(job- and dataset-level lineage kept)", registry=r)
 
     def count_redactions(self, counts: Mapping[tuple[str, str], int]) -> None:
-        for (detector, action), count in counts.items():
-            self.redactions.labels(detector, action).inc(count)
+        """Called for every event. Detector and action names come from the code, not from input: their
+        children are kept (``labels`` looks them up under a lock, about 1 us each)."""
+        children = self._redaction_children
+        for key, count in counts.items():
+            child = children.get(key)
+            if child is None:
+                child = children[key] = self.redactions.labels(*key)
+            child.inc(count)
 
     # --- wiring (the composition root) ---
     def set_sources(self, sources: Mapping[str, str]) -> None:
@@ -226,7 +240,11 @@ class WorkerMetrics:
         for dataset in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
             if dataset.fields is None:
                 continue
-            key, seen = dataset.key, (event.event_time_us, hash(dataset.fields))
+            fields_hash = self._field_hashes.get(dataset.fields)
+            if fields_hash is None:
+                fields_hash = hash(dataset.fields)
+                self._field_hashes.put(dataset.fields, fields_hash)
+            key, seen = dataset.key, (event.event_time_us, fields_hash)
             previous = self._schemas.get(key)
             if previous is not None and seen[0] < previous[0]:
                 continue

@@ -161,3 +161,16 @@ def test_schema_changes_are_counted_in_the_stream_by_event_time_and_namespace():
     metrics.record_written(written(14, ("id",), namespace="gs://b"), now=100)
     metrics.record_written(written(15, ("x",), namespace="gs://b"), now=100)
     assert drift("other") == 1, "namespaces beyond the cap are counted as other"
+
+
+def test_redaction_counts_add_up_per_detector_and_action_across_events():
+    metrics = WorkerMetrics()
+    sample = lambda detector, action: metrics.registry.get_sample_value(  # noqa: E731
+        "lineage_redactions_total", {"detector": detector, "action": action})
+    metrics.count_redactions({("email", "mask"): 2, ("person_path", "mask"): 1})
+    metrics.count_redactions({("email", "mask"): 1})
+    metrics.count_redactions({("jwt", "drop"): 1, ("email", "pseudonymize"): 3})
+    assert sample("email", "mask") == 3
+    assert sample("person_path", "mask") == 1
+    assert sample("jwt", "drop") == 1
+    assert sample("email", "pseudonymize") == 3

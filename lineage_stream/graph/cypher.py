@@ -233,12 +233,20 @@ MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
 # skipping a field never leaves a stale time behind. d.fields_by records that every field of the
 # dataset's latest version is typed by it: while that holds, re-sent versions cost one lookup, not a
 # MERGE per field. It lives in the graph, so a wiped graph or another worker can never make it lie.
+# An older version is skipped too when its fields were merged once (v.fields_merged) and the latest
+# version has every one of its field names (d.field_names): the latest types each of them and is
+# newer, so the version can change nothing. That is a dataset whose schema alternates (a column
+# description that differs from run to run): each batch used to merge every field of each version
+# it saw, 17.7 -> 10.8 us of Neo4j's time per record on the benchmark's stream.
 UPSERT_FIELDS = """
 UNWIND $rows AS row
 MATCH (d:Dataset {namespace: row.namespace, name: row.name})
 WITH d, row
 WHERE NOT (coalesce(d.fields_by, "") = row.fingerprint AND coalesce(d.schema_fingerprint, "") = row.fingerprint)
 MATCH (v:SchemaVersion {namespace: row.namespace, name: row.name, fingerprint: row.fingerprint})
+WITH d, v, row
+WHERE NOT (coalesce(v.fields_merged, false) AND coalesce(d.schema_fingerprint, "") <> row.fingerprint
+           AND all(f IN row.fields WHERE f.name IN coalesce(d.field_names, [])))
 CALL (d, v, row) {
   UNWIND row.fields AS f
   MERGE (fd:Field {namespace: row.namespace, dataset: row.name, name: f.name})
@@ -252,7 +260,8 @@ CALL (d, v, row) {
       fd.typed_by = CASE WHEN newer THEN row.fingerprint ELSE fd.typed_by END
   REMOVE fd.typed_at_us
 }
-SET d.fields_by = CASE WHEN d.schema_fingerprint = row.fingerprint THEN row.fingerprint ELSE d.fields_by END
+SET d.fields_by = CASE WHEN d.schema_fingerprint = row.fingerprint THEN row.fingerprint ELSE d.fields_by END,
+    v.fields_merged = true
 """
 
 # The output dataset is one the batch upserted (UPSERT_DATASETS, with this event's time in its span);

@@ -89,6 +89,19 @@ def schema_flip(tag: str) -> list[LineageEvent]:
             _dataset_event(tag, "c", T + 20, ds("bigint"))]
 
 
+def schema_resent(tag: str) -> list[LineageEvent]:
+    """An older version comes again after a newer one (V at T, W at T + 10, V again at T + 5): its fields
+    were merged once and W has all of them, so UPSERT_FIELDS skips it. ``x``, which W lacks, is typed by
+    the newer of the versions that have it (Y at T + 5, not X at T + 3), whatever the order."""
+    def ds(*fields: tuple[str, str]) -> Dataset:
+        return Dataset(f"postgres://db-{tag}:5432", "s.public.t", tuple(SchemaField(n, t) for n, t in fields))
+    return [_dataset_event(tag, "a", T, ds(("id", "bigint"), ("v", "int"))),
+            _dataset_event(tag, "x", T + 3, ds(("id", "int"), ("x", "date"))),
+            _dataset_event(tag, "b", T + 10, ds(("id", "string"), ("v", "int"))),
+            _dataset_event(tag, "c", T + 5, ds(("id", "bigint"), ("v", "int"))),
+            _dataset_event(tag, "d", T + 5, ds(("id", "bigint"), ("x", "timestamp")))]
+
+
 def partition_tie(tag: str) -> list[LineageEvent]:
     """Two events at the same time write two partitions of one table."""
     return [_run(tag, "a", "r1", RunState.COMPLETE, T, outputs=(Dataset(f"s3://lake-{tag}", "events/dt=2025-01-01"),)),
@@ -160,6 +173,7 @@ def _exported(graph: Any, tag: str) -> CanonicalGraph:
     symlink_type,  # LINK_SYMLINKS kept the last type written, and the alias's span only ON CREATE
     schema_change,  # UPSERT_SCHEMAS made Field/HAS_FIELD only for a schema newer than the stored one
     schema_flip,  # fields are skipped while the latest version typed them: the skip must stay exact
+    schema_resent,  # an older version whose fields the latest has is skipped: the skip must stay exact
     partition_tie,  # UPSERT_DATASETS kept the first of two partitions written at one event time
     facets_in_pieces,  # facets were one JSON object, replaced as a whole by the newest event
 ], ids=lambda f: f.__name__)
@@ -172,7 +186,7 @@ def test_two_orders_give_one_graph(services, graph, unique, scenario: Callable[[
 
 @pytest.mark.parametrize("scenario", [
     late_start, parent_seen_after_its_end, column_description, symlink_type, partition_tie,
-    schema_change, schema_flip, facets_in_pieces,
+    schema_change, schema_flip, schema_resent, facets_in_pieces,
 ], ids=lambda f: f.__name__)
 def test_one_batch_in_two_orders_gives_one_graph(services, graph, unique, scenario: Callable[[str], list[LineageEvent]]):
     """The same, with all the events in one batch (one transaction, one statement per row kind)."""
@@ -227,3 +241,31 @@ def test_facets_in_shuffled_orders_and_batch_splits_match_the_reference(services
         assert dataset["facets"] == ('{"dataQualityAssertions":{"assertions":[]},'
                                      '"documentation":{"description":"tie"}}'), dataset
         assert diff_graphs(export_graph(graph, scope=tag), expected) == [], (seed, sizes)
+
+
+def test_schema_versions_in_shuffled_orders_and_batch_splits_match_the_reference(services, graph, unique):
+    """schema_resent shuffled and split into batches at random, written twice: the reference model's graph
+    (every field typed by the latest version that has it), whichever versions UPSERT_FIELDS skipped."""
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    for seed in range(4):
+        tag = f"sv{seed}{unique}"
+        events = schema_resent(tag)
+        rng = random.Random(seed)
+        rng.shuffle(events)
+        sizes, left = [], len(events)
+        while left:
+            sizes.append(rng.randint(1, left))
+            left -= sizes[-1]
+        prepared = []
+        for event in events:
+            for stage in identifier_stages():
+                event = stage(event)
+            prepared.append(event)
+        with Neo4jSink(settings) as sink:
+            for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
+                sink.write(plan_batch(batch))
+        records, _, _ = graph.execute_query(
+            "MATCH (d:Dataset)-[:HAS_FIELD]->(f:Field) WHERE d.namespace CONTAINS $tag "
+            "RETURN f.name AS name, f.type AS type", tag=tag)
+        assert {r["name"]: r["type"] for r in records} == {"id": "string", "v": "int", "x": "timestamp"}, (seed, sizes)
+        assert diff_graphs(export_graph(graph, scope=tag), reference_graph(schema_resent(tag))) == [], (seed, sizes)

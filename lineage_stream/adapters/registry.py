@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import sys
 import time
 from typing import Any, Mapping
 
@@ -29,9 +30,14 @@ _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def _transport_errors() -> tuple[type[Exception], ...]:
-    """The HTTP library's "could not talk to the server" errors (confluent-kafka moved from httpx to httpx2)."""
+    """The HTTP library's "could not talk to the server" errors (confluent-kafka moved from httpx to httpx2).
+
+    The registry client imported its library with itself: that one's errors are the ones it raises.
+    Importing the other as well, where both are installed, cost the worker's start-up 38 ms (httpx
+    brings its command line's click and rich)."""
+    names = [name for name in ("httpx2", "httpx") if name in sys.modules] or ["httpx2", "httpx"]
     found: list[type[Exception]] = []
-    for module in ("httpx2", "httpx"):
+    for module in names:
         try:
             found.append(importlib.import_module(module).TransportError)
         except (ImportError, AttributeError):

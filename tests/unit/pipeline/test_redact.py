@@ -109,3 +109,58 @@ def test_a_new_suppression_list_forgets_memoized_datasets():
     assert "bluebird" in repr(stage(event))
     stage.set_suppression(Suppression(hashes=frozenset({keyed_hash(key, "bluebird")}), word_counts=frozenset({1})))
     assert "bluebird" not in repr(stage(event)) and "<ERASED>" in repr(stage(event))
+
+
+def _stats_event(text: str):
+    return run_event(outputs=(dataset("t", io_facets={"outputStatistics": text}),))
+
+
+class _Counting:
+    """Counts the facets the policy itself redacts."""
+
+    def __init__(self, redactor):
+        self.redactor, self.calls = redactor, 0
+
+    def __getattr__(self, name):
+        return getattr(self.redactor, name)
+
+    def facet(self, name, text, tally):
+        self.calls += 1
+        return self.redactor.facet(name, text, tally)
+
+
+def test_a_facet_of_a_shape_seen_clean_is_passed_as_it_is_whatever_its_numbers():
+    from lineage_stream.governance.policy import load_policy
+    from lineage_stream.governance.redactor import PolicyRedactor
+
+    policy = _Counting(PolicyRedactor(load_policy()))
+    stage = RedactStage(policy)  # type: ignore[arg-type]
+    texts = [json.dumps({"_producer": "spark", "rowCount": n, "size": n * 1013, "ratio": -n / 7})
+             for n in range(1, 50)]
+    for text in texts:
+        assert stage(_stats_event(text)).outputs[0].io_facets["outputStatistics"] is text
+    assert policy.calls == 1  # one walk for the shape; the others by shape
+    assert len(stage._facets_memo) == 1  # facets found clean by shape are not kept one by one
+
+    # What the shape keeps is what redaction depends on: a string, a key, a secret-named key.
+    email = json.dumps({"_producer": "spark", "rowCount": 5, "size": "mail ops@example.com", "ratio": 1})
+    assert "ops@example.com" not in stage(_stats_event(email)).outputs[0].io_facets["outputStatistics"]
+    for n in (1, 2):
+        secret = json.dumps({"_producer": "spark", "rowCount": 5, "size": 1, "password": n})
+        assert json.loads(stage(_stats_event(secret)).outputs[0].io_facets["outputStatistics"])["password"] == "<SECRET>"
+    # A malformed text of a clean shape fails as the policy's own parse does.
+    import pytest
+    with pytest.raises(json.JSONDecodeError):
+        stage(_stats_event('{"_producer": "spark", "rowCount": 1-2, "size": 3, "ratio": 4}'))
+
+
+def test_a_new_suppression_list_forgets_clean_shapes():
+    from lineage_stream.governance.policy import load_policy
+    from lineage_stream.governance.redactor import PolicyRedactor
+    from lineage_stream.governance.suppression import Suppression, keyed_hash
+
+    key = b"k" * 32
+    stage = RedactStage(PolicyRedactor(load_policy(), key))
+    assert "bluebird" in repr(stage(_stats_event('{"who":"bluebird","rows":1}')))
+    stage.set_suppression(Suppression(hashes=frozenset({keyed_hash(key, "bluebird")}), word_counts=frozenset({1})))
+    assert "bluebird" not in repr(stage(_stats_event('{"who":"bluebird","rows":2}')))

@@ -18,6 +18,7 @@ from typing import Any
 
 from lineage_stream.governance.policy import load_policy
 from lineage_stream.governance.redactor import PolicyRedactor, Tally
+from lineage_stream.errors import ValidationError
 from lineage_stream.governance.suppression import Suppression
 from lineage_stream.memo import Memo
 from lineage_stream.model import (
@@ -160,16 +161,26 @@ class RedactStage:
 
         A facet whose name and shape came out unchanged before is unchanged: with the strings, keys and
         structure equal, the walk is the same and a number passes as it is. It is still parsed, so a
-        malformed one fails as it would; and not kept, since its numbers make it new (a run's output
-        statistics at every run, which took 10.9 us each to parse and walk, and filled the memo)."""
-        shape = _shape(text)
-        if self._clean_shapes.get((name, shape)) is not None:
-            json.loads(text)
-            return _CLEAN
-        counts: Tally = Counter()
-        redacted = self._redactor.facet(name, text, counts)
+        malformed one is refused as it would be; and not kept, since its numbers make it new (a run's
+        output statistics at every run, which took 10.9 us each to parse and walk, and filled the memo).
+        A facet the policy keeps whole is never parsed, so it never takes that way.
+
+        Raises:
+            ValidationError: the facet's text is not JSON (an Avro producer sent it as text).
+        """
+        by_shape = not self._redactor.keeps(name)
+        shape = _shape(text) if by_shape else ""
+        try:
+            if by_shape and self._clean_shapes.get((name, shape)) is not None:
+                json.loads(text)
+                return _CLEAN
+            counts: Tally = Counter()
+            redacted = self._redactor.facet(name, text, counts)
+        except (ValueError, RecursionError) as error:
+            raise ValidationError(f"a facet's text is not JSON ({type(error).__name__}: {error})",
+                                  stage="redact") from None
         hit = (_SAME if redacted == text else redacted, tuple(counts.items()))
-        if redacted is text and not counts and len(shape) <= self._max_cached_chars:
+        if by_shape and redacted is text and not counts and len(shape) <= self._max_cached_chars:
             self._clean_shapes.put((name, shape), True)
         if len(text) <= self._max_cached_chars:
             self._facets_memo.put((name, text), hit)

@@ -25,7 +25,7 @@ from lineage_stream_dev.reliability.formats import avro_body, avro_value, openli
 from lineage_stream_dev.reliability.generator import PRODUCER
 
 AVRO_KINDS = ("not_avro", "unknown_schema_id", "truncated_avro", "trailing_bytes", "huge_array", "invalid_utf8",
-              "nanosecond_timestamp", "future_timestamp", "huge_identifier", "control_characters")
+              "nanosecond_timestamp", "future_timestamp", "huge_identifier", "control_characters", "facet_not_json")
 OPENLINEAGE_KINDS = ("invalid_json", "deeply_nested_json", "invalid_utf8_json", "run_without_run_id")
 CYPHER_KIND = "cypher_identifier"
 CYPHER_TEXTS = (
@@ -113,6 +113,9 @@ def _avro(kind: str, ctx: _Context) -> bytes:
         bad = "orders\x00\x1b[31m\x07"
         event = _base_event(ctx, job_name=bad) if ctx.serial % 3 == 0 else _base_event(ctx, dataset_name=bad)
         return avro_value(event, ctx.schema_id)
+    if kind == "facet_not_json":  # facets travel in Avro as JSON text, which nothing checked before redaction
+        assert base.job is not None
+        return avro_value(replace(base, job=replace(base.job, facets={"sql": '{"query": "SELECT 1"'})), ctx.schema_id)
     raise ValueError(f"unknown Avro hostile kind {kind!r}")
 
 

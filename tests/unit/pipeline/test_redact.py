@@ -148,9 +148,10 @@ def test_a_facet_of_a_shape_seen_clean_is_passed_as_it_is_whatever_its_numbers()
     for n in (1, 2):
         secret = json.dumps({"_producer": "spark", "rowCount": 5, "size": 1, "password": n})
         assert json.loads(stage(_stats_event(secret)).outputs[0].io_facets["outputStatistics"])["password"] == "<SECRET>"
-    # A malformed text of a clean shape fails as the policy's own parse does.
+    # A malformed text of a clean shape is refused as the policy's own parse refuses it.
     import pytest
-    with pytest.raises(json.JSONDecodeError):
+    from lineage_stream.errors import RejectedRecord
+    with pytest.raises(RejectedRecord, match="not JSON"):
         stage(_stats_event('{"_producer": "spark", "rowCount": 1-2, "size": 3, "ratio": 4}'))
 
 
@@ -164,3 +165,29 @@ def test_a_new_suppression_list_forgets_clean_shapes():
     assert "bluebird" in repr(stage(_stats_event('{"who":"bluebird","rows":1}')))
     stage.set_suppression(Suppression(hashes=frozenset({keyed_hash(key, "bluebird")}), word_counts=frozenset({1})))
     assert "bluebird" not in repr(stage(_stats_event('{"who":"bluebird","rows":2}')))
+
+
+def test_a_facet_that_is_not_json_rejects_its_record_instead_of_stopping_the_worker():
+    from lineage_stream.errors import RejectedRecord
+    from lineage_stream.pipeline.chain import run_stages
+
+    stage = RedactStage()
+    good = _stats_event('{"rows": 1, "size": 2}')
+    stage(good)  # the shape is clean from now on
+    bad = [_stats_event('{"rows": 1-2, "size": 3}'), replace(run_event(), job=Job("ns", "job", {"sql": "{oops"})),
+           _stats_event("[" * 100_000 + "]" * 100_000)]
+    result = run_stages([stage], [(n, event) for n, event in enumerate([good, *bad])])
+    assert [origin for origin, _ in result.oks] == [0]
+    assert [r.item for r in result.errors] == [1, 2, 3]
+    assert all(isinstance(r.error, RejectedRecord) and "not JSON" in r.error.reason for r in result.errors)
+
+
+def test_a_facet_the_policy_keeps_whole_is_never_parsed():
+    from dataclasses import replace as with_
+    from lineage_stream.governance.policy import load_policy
+    from lineage_stream.governance.redactor import PolicyRedactor
+
+    policy = load_policy()
+    stage = RedactStage(PolicyRedactor(with_(policy, keep_paths=(*policy.keep_paths, "outputStatistics"))))
+    for text in ('{"rows": 1}', '{"rows": 01}', "not json at all"):
+        assert stage(_stats_event(text)).outputs[0].io_facets["outputStatistics"] is text

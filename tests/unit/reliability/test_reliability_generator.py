@@ -11,6 +11,7 @@ from lineage_stream.errors import DecodeError, RejectedRecord
 from lineage_stream.model import EventKind, RunState
 from lineage_stream.openlineage import decode_openlineage_json
 from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
+from lineage_stream.pipeline.redact import RedactStage
 from lineage_stream.pipeline.validate import validate_event
 from lineage_stream_dev.reliability.formats import avro_value, to_openlineage
 from lineage_stream_dev.reliability.generator import StreamSpec, count_inverted_runs, generate_events, plan_delivery
@@ -145,7 +146,7 @@ def test_every_hostile_kind_is_rejected_with_a_typed_error(kind):
         assert not record.valid and record.key.startswith(b"bad-")
         with pytest.raises(RejectedRecord) as rejection:
             event = (avro if record.topic == "avro" else openlineage)(record.value)
-            for stage in identifier_stages():
+            for stage in (*identifier_stages(), RedactStage()):
                 event = stage(event)
         assert rejection.value.reason
 

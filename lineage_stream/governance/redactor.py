@@ -143,8 +143,9 @@ class PolicyRedactor:
         if kind == _KEEP:
             return text
         before = sum(tally.values())
-        redacted = self._value(json.loads(text), name, 0, tally)
-        if sum(tally.values()) == before:
+        value, repeated_key = _parse(text)
+        redacted = self._value(value, name, 0, tally)
+        if sum(tally.values()) == before and not repeated_key:
             return text
         return json.dumps(redacted, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
@@ -183,3 +184,19 @@ class PolicyRedactor:
                 continue
             out[key if kind == _KEEP else self.text(key, tally)] = self._value(item, child, depth + 1, tally)
         return out
+
+
+def _parse(text: str) -> tuple[Any, bool]:
+    """The JSON value, and whether an object in it repeats a key. Parsing keeps a repeated key's last
+    value only, so the text itself, with the values the walk never saw, must not be passed on as clean
+    (``{"d": "ops@example.com", "d": 1}`` was)."""
+    repeated = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        mapping = dict(items)
+        if len(mapping) != len(items):
+            repeated = True
+        return mapping
+
+    return json.loads(text, object_pairs_hook=pairs), repeated

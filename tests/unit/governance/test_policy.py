@@ -104,3 +104,15 @@ def test_a_value_pseudonymized_by_erasure_keeps_one_pseudonym_everywhere():
     alias = pseudonym(KEY, "Jane Doe")
     assert redactor.text("met Jane Doe today", Counter()) == f"met <PSEUDONYM:{alias}> today"
     assert redactor.text("owner: Jane Doe", Counter()) == f"owner: <PSEUDONYM:{alias}>"
+
+
+def test_a_facet_that_repeats_a_key_is_never_passed_on_with_the_value_parsing_dropped():
+    """JSON parsing keeps a repeated key's last value; the walk never sees the first, so the text itself
+    must not be passed on as clean."""
+    redactor = PolicyRedactor(load_policy())
+    for text in ('{"d":"ops@example.com","d":1}', '{"x":{"note":"call +44 20 7946 0123","note":null}}',
+                 '[{"a":"jane.doe@example.com","a":"ok"}]'):
+        out = redactor.facet("doc", text, Counter())
+        assert out is not None and "example.com" not in out and "7946" not in out, out
+    clean = '{"a":1,"b":"x"}'
+    assert redactor.facet("doc", clean, Counter()) is clean

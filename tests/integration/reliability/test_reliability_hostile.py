@@ -31,7 +31,7 @@ STAGES = {  # where each kind of bad record must be caught
     "trailing_bytes": {"decode"}, "huge_array": {"decode"}, "invalid_utf8": {"decode"},
     "nanosecond_timestamp": {"decode", "validate"}, "future_timestamp": {"validate"}, "huge_identifier": {"validate", "normalize"},
     "control_characters": {"validate", "normalize"}, "invalid_json": {"decode"}, "deeply_nested_json": {"decode"},
-    "invalid_utf8_json": {"decode"}, "run_without_run_id": {"validate"},
+    "invalid_utf8_json": {"decode"}, "run_without_run_id": {"validate"}, "facet_not_json": {"redact"},
 }
 
 
@@ -73,7 +73,7 @@ def test_bad_records_are_dead_lettered_exactly_and_replay_changes_nothing(servic
         assert errors["exception.class.name"] in ("DecodeError", "ValidationError", "IdentifierError")
         assert errors["exception.message"].strip(), record.kind
     assert sum(metrics.registry.get_sample_value("lineage_events_rejected_total", {
-        "topic": t, "stage": s, "error": e}) or 0 for t in names.topics for s in ("decode", "validate", "normalize")
+        "topic": t, "stage": s, "error": e}) or 0 for t in names.topics for s in ("decode", "validate", "normalize", "redact")
         for e in ("DecodeError", "ValidationError", "IdentifierError")) == len(bad)
 
     model = ReferenceModel().add_all(valid)

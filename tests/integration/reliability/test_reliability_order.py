@@ -216,26 +216,33 @@ def _batches(events: list[LineageEvent], sizes: list[int]) -> list[list[LineageE
     return out
 
 
+def _write_shuffled(services, events: list[LineageEvent], seed: int) -> list[int]:
+    """``events`` shuffled by ``seed``, split into batches of random sizes and written twice (the second
+    time in the sizes reversed), through the identifier stages and the real graph write; the sizes."""
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    rng = random.Random(seed)
+    events = list(events)
+    rng.shuffle(events)
+    sizes, left = [], len(events)
+    while left:
+        sizes.append(rng.randint(1, left))
+        left -= sizes[-1]
+    prepared = []
+    for event in events:
+        for stage in identifier_stages():
+            event = stage(event)
+        prepared.append(event)
+    with Neo4jSink(settings) as sink:
+        for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
+            sink.write(plan_batch(batch))
+    return sizes
+
+
 def test_facets_in_shuffled_orders_and_batch_splits_match_the_reference(services, graph, unique):
     """Three shuffles, each split into batches at random and written twice, give the reference model's graph."""
-    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
     for seed in range(3):
         tag = f"sh{seed}{unique}"
-        events = facets_in_pieces(tag)
-        rng = random.Random(seed)
-        rng.shuffle(events)
-        sizes, left = [], len(events)
-        while left:
-            sizes.append(rng.randint(1, left))
-            left -= sizes[-1]
-        prepared = []
-        for event in events:
-            for stage in identifier_stages():
-                event = stage(event)
-            prepared.append(event)
-        with Neo4jSink(settings) as sink:
-            for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
-                sink.write(plan_batch(batch))
+        sizes = _write_shuffled(services, facets_in_pieces(tag), seed)
         expected = reference_graph(facets_in_pieces(tag))
         dataset = expected.nodes[("Dataset", (f"postgres://db-{tag}:5432", "s.public.orders"))]
         assert dataset["facets"] == ('{"dataQualityAssertions":{"assertions":[]},'
@@ -246,24 +253,9 @@ def test_facets_in_shuffled_orders_and_batch_splits_match_the_reference(services
 def test_schema_versions_in_shuffled_orders_and_batch_splits_match_the_reference(services, graph, unique):
     """schema_resent shuffled and split into batches at random, written twice: the reference model's graph
     (every field typed by the latest version that has it), whichever versions UPSERT_FIELDS skipped."""
-    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
     for seed in range(4):
         tag = f"sv{seed}{unique}"
-        events = schema_resent(tag)
-        rng = random.Random(seed)
-        rng.shuffle(events)
-        sizes, left = [], len(events)
-        while left:
-            sizes.append(rng.randint(1, left))
-            left -= sizes[-1]
-        prepared = []
-        for event in events:
-            for stage in identifier_stages():
-                event = stage(event)
-            prepared.append(event)
-        with Neo4jSink(settings) as sink:
-            for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
-                sink.write(plan_batch(batch))
+        sizes = _write_shuffled(services, schema_resent(tag), seed)
         records, _, _ = graph.execute_query(
             "MATCH (d:Dataset)-[:HAS_FIELD]->(f:Field) WHERE d.namespace CONTAINS $tag "
             "RETURN f.name AS name, f.type AS type", tag=tag)

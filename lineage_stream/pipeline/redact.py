@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from lineage_stream.errors import ValidationError
 from lineage_stream.governance.policy import load_policy
 from lineage_stream.governance.redactor import PolicyRedactor, Tally
-from lineage_stream.errors import ValidationError
 from lineage_stream.governance.suppression import Suppression
 from lineage_stream.memo import Memo
 from lineage_stream.model import (
@@ -116,15 +116,14 @@ class RedactStage:
 
     # --- memoized parts: the same names, facets and schemas recur in every event ---
     def _memo(self, memo: Memo[Any, tuple[Any, Counts]], key: Any, value: Any, compute: Callable[[Tally], Any],
-              tally: Tally, *, keep: bool = True) -> Any:
+              tally: Tally) -> Any:
         """``compute``'s result for ``value`` (memoized under ``key``); ``value`` itself when nothing changed."""
         hit = memo.get(key)
         if hit is None:
             counts: Tally = Counter()
             result = compute(counts)
             hit = (_SAME if result == value else result, tuple(counts.items()))
-            if keep:
-                memo.put(key, hit)
+            memo.put(key, hit)
         for counted, count in hit[1]:
             tally[counted] += count
         return value if hit[0] is _SAME else hit[0]

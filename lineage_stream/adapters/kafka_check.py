@@ -60,11 +60,12 @@ def _explain(error: KafkaError, config: Mapping[str, Any]) -> str:
     return f"Kafka at {bootstrap}: {advice}{detail}; librdkafka: {reason}"
 
 
-def check_kafka(config: Mapping[str, Any], *, timeout_s: float = 10.0) -> None:
+def check_kafka(config: Mapping[str, Any], *, timeout_s: float = 10.0) -> frozenset[str] | None:
     """Raise ``KafkaAuthError`` when the brokers refuse the credentials or the TLS handshake fails.
 
-    Returns when metadata arrives, or when the deadline passes with only transport errors (the broker
-    may be starting; the clients retry by themselves).
+    Returns the names of the topics the metadata lists once it arrives (so the caller need not ask
+    again), or None when the deadline passes with only transport errors (the broker may be
+    starting; the clients retry by themselves).
     """
     errors: list[KafkaError] = []
     options = {key: value for key, value in config.items() if key != "error_cb"}
@@ -73,8 +74,7 @@ def check_kafka(config: Mapping[str, Any], *, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            admin.list_topics(timeout=1.0)
-            return
+            return frozenset(admin.list_topics(timeout=1.0).topics)
         except KafkaException:
             pass
         admin.poll(0)
@@ -84,4 +84,4 @@ def check_kafka(config: Mapping[str, Any], *, timeout_s: float = 10.0) -> None:
                 raise KafkaAuthError(_mask(_explain(error, options), options))
         errors.clear()
         if time.monotonic() >= deadline:
-            return
+            return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import AbstractSet, Any, Callable, Iterable, Mapping, Sequence
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
@@ -17,12 +17,17 @@ StoredOffsets = Callable[[Sequence[str]], Mapping[tuple[str, int], int]]
 
 
 def ensure_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = 3, replication_factor: int = -1,
-                  timeout_s: float = 30.0, config: Mapping[str, Any] | None = None) -> None:
+                  timeout_s: float = 30.0, config: Mapping[str, Any] | None = None,
+                  known: AbstractSet[str] = frozenset()) -> None:
     """Create the topics that do not exist yet (existing ones are left as they are).
 
     ``replication_factor`` -1 takes the broker's ``default.replication.factor``; ``config`` is the
-    admin client's librdkafka settings over the bootstrap servers.
+    admin client's librdkafka settings over the bootstrap servers. ``known``: topics the caller has
+    just seen in the cluster's metadata; when it holds them all, no admin client is made.
     """
+    topics = list(topics)
+    if all(t in known for t in topics):
+        return
     admin = AdminClient({"bootstrap.servers": bootstrap, **(config or {})})
     existing = admin.list_topics(timeout=timeout_s).topics
     missing = [NewTopic(t, num_partitions=partitions, replication_factor=replication_factor)

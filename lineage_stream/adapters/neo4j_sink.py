@@ -25,9 +25,10 @@ from lineage_stream.graph.cypher import (
     EXPIRE_APPLIED,
     READ_APPLIED,
     READ_OFFSETS,
-    SCHEMA,
+    SHOW_SCHEMA,
     WRITE_ATTRIBUTES,
     WRITE_BATCH,
+    schema_missing,
 )
 from lineage_stream.graph.plan import GraphBatch
 from lineage_stream.settings import Neo4jSettings
@@ -106,8 +107,21 @@ class Neo4jSink:
             # One connection first: a refused certificate or password fails here at once, where
             # execute_query would retry it as an outage for max_transaction_retry_time.
             self._driver.verify_connectivity()
-            for statement in SCHEMA:
+            for statement in schema_missing(self._existing_schema()):
                 self._driver.execute_query(statement, database_=self._database)
+
+    def _existing_schema(self) -> set[str]:
+        """Names of the constraints and indexes that exist; none when this user may not list them
+        (then every statement runs, as ``IF NOT EXISTS`` makes it harmless)."""
+        names: set[str] = set()
+        try:
+            for show in SHOW_SCHEMA:
+                records, _, _ = self._driver.execute_query(show, database_=self._database)
+                names.update(str(r["name"]) for r in records)
+        except Forbidden as error:
+            log.info("cannot list the schema (%s): creating every constraint and index", error.code)
+            return set()
+        return names
 
     def write(self, batch: GraphBatch) -> None:
         """Apply the batch, offsets included, in one transaction.

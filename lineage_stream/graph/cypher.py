@@ -22,6 +22,15 @@ SCHEMA: tuple[str, ...] = (
     "CREATE INDEX run_state IF NOT EXISTS FOR (r:Run) ON (r.state)",
 )
 
+SHOW_SCHEMA: tuple[str, ...] = ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name")
+"""The names of the constraints and indexes that exist: a ``SCHEMA`` statement whose name is among
+them has nothing to do (two reads at start-up where the eleven statements took 150 ms)."""
+
+
+def schema_missing(existing: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """The ``SCHEMA`` statements whose constraint or index is not among the ``existing`` names."""
+    return tuple(s for s in SCHEMA if s.split()[2] not in existing)
+
 _SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR {first} < {x}.first_seen_us THEN {first} ELSE {x}.first_seen_us END,
     {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR {last} > {x}.last_seen_us THEN {last} ELSE {x}.last_seen_us END"""
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from confluent_kafka import KafkaError
 
 from lineage_stream.adapters import kafka_check
+from lineage_stream.adapters.kafka_source import ensure_topics
 
 
 def test_authentication_names_user_and_setting_and_masks_the_password() -> None:
@@ -25,3 +28,10 @@ def test_tls_failure_without_a_diagnosis_says_what_to_check() -> None:
 def test_first_broker() -> None:
     assert kafka_check._first_broker("SASL_SSL://b1:9093, b2:9093") == ("b1", 9093)
     assert kafka_check._first_broker("[::1]:9092") == ("::1", 9092)
+
+
+def test_ensure_topics_makes_no_admin_client_when_every_topic_is_known() -> None:
+    started = time.monotonic()
+    # Nothing listens there: a client would wait out its timeout and raise.
+    ensure_topics("127.0.0.1:1", ["events", "dlq"], timeout_s=2.0, known=frozenset({"events", "dlq", "other"}))
+    assert time.monotonic() - started < 0.5

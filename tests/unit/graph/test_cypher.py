@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
-from lineage_stream.graph.cypher import WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_ORDER
+from lineage_stream.graph.cypher import SCHEMA, WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_ORDER, schema_missing
 from lineage_stream.graph.plan import GraphBatch
 
 
@@ -22,3 +22,12 @@ def test_each_subquery_is_its_statement_unchanged_but_for_the_parameter() -> Non
     for attribute, statement in WRITE_ORDER:
         body = statement.removeprefix("CYPHER replan=skip\n").strip().replace("$rows", f"$batch.{attribute}")
         assert f"CALL () {{\n{body}\n}}" in WRITE_BATCH, attribute
+
+
+def test_schema_missing_names_the_statements_whose_constraint_or_index_does_not_exist() -> None:
+    names = [statement.split()[2] for statement in SCHEMA]
+    assert len(set(names)) == len(SCHEMA) and "run_state" in names and "dataset_identity" in names
+    assert schema_missing(set()) == SCHEMA
+    assert schema_missing(set(names)) == ()
+    missing = schema_missing(set(names) - {"run_state", "applied_event_identity"} | {"someone_elses_index"})
+    assert [statement.split()[2] for statement in missing] == ["applied_event_identity", "run_state"]

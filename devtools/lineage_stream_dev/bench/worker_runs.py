@@ -56,6 +56,13 @@ class WorkerResult:
         return commits[0][0] - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
 
     @property
+    def imports_s(self) -> float | None:
+        """Process start -> ``run_worker`` called (the imports), less the dedup window's filling."""
+        if "run_worker_at" not in self.raw:
+            return None
+        return float(self.raw["run_worker_at"]) - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
+
+    @property
     def exit_delay_s(self) -> float | None:
         """Last committed batch → ``run_worker`` returned (with ``--until-idle``: the idle check)."""
         commits = self.commits

@@ -85,12 +85,19 @@ class KafkaSource:
         self._starts: dict[tuple[str, int], int] = {}
         """Where each assigned partition started: the offset stored with the graph."""
         self._paused = False
+        self._closing = False
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         # Never sleep here: a rebalance callback that blocks stalls the whole group. One attempt; if
         # Neo4j is down, Kafka's committed offsets (committed only after Neo4j) are a safe start, as
         # replays are idempotent. A fatal error (Neo4j refuses our credentials) propagates from poll.
+        if self._closing:
+            # An assignment the group made before the first poll, served by close() and revoked right
+            # after: reading offsets for it would only hold up the close (and, with Neo4j failing,
+            # replace the error the worker is stopping for).
+            consumer.incremental_assign(partitions)
+            return
         stored: Mapping[tuple[str, int], int] = {}
         try:
             stored = self._stored_offsets(self.topics)
@@ -194,4 +201,5 @@ class KafkaSource:
         return found
 
     def close(self) -> None:
+        self._closing = True
         self._consumer.close()

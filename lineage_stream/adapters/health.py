@@ -25,7 +25,6 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import neo4j
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.schema_registry import SchemaRegistryClient
 from prometheus_client import make_wsgi_app
 from prometheus_client.exposition import ThreadingWSGIServer
 
@@ -136,10 +135,15 @@ def kafka_probe(bootstrap: str, dead_letter_topic: str, config: Mapping[str, Any
 
 
 def registry_probe(url: str, config: Mapping[str, str]) -> Probe:
-    client = SchemaRegistryClient({"url": url, **config, "timeout": 5})
+    """The client is made at the first probe, on the prober's thread (its import is not the caller's)."""
+    clients: list[Any] = []
 
     def probe() -> None:
-        client.get_subjects()
+        if not clients:
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+
+            clients.append(SchemaRegistryClient({"url": url, **config, "timeout": 5}))
+        clients[0].get_subjects()
 
     return probe
 

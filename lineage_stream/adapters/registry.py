@@ -8,6 +8,11 @@ What a registry failure means for the record in hand:
 - it refuses our credentials (401/403): stop (``RegistryAuthError``);
 - any other answer (a wrong URL's 404, a 400) or exception: a configuration problem or a bug; stop
   with the stack trace rather than retry forever.
+
+The registry client comes with an HTTP and OAuth stack that took 75 ms to import and 30 ms to build,
+a tenth of the worker's start-up: it is imported and built on a thread of its own from the moment
+``RegistrySchemas`` is made, while the worker waits on Kafka and Neo4j, and the first lookup waits
+for it (a client that cannot be built raises there).
 """
 
 from __future__ import annotations
@@ -15,20 +20,26 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import threading
 import time
-from typing import Any, Mapping
+from concurrent.futures import Future
+from functools import cache
+from typing import TYPE_CHECKING, Any, Mapping
 
 import fastavro
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient, SchemaRegistryError
 
 from lineage_stream.adapters.tls_diagnosis import verify_message
 from lineage_stream.errors import DecodeError, FatalError, RegistryAuthError, RegistryTlsError, RetryableError
+
+if TYPE_CHECKING:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
 
 _UNKNOWN_ID_TTL_S = 60.0
 _SCHEMA_NOT_FOUND = 40403
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
+@cache
 def _transport_errors() -> tuple[type[Exception], ...]:
     """The HTTP library's "could not talk to the server" errors (confluent-kafka moved from httpx to httpx2).
 
@@ -45,13 +56,18 @@ def _transport_errors() -> tuple[type[Exception], ...]:
     return tuple(found)
 
 
-_TRANSPORT = _transport_errors()
-_CLIENT_ERRORS: tuple[type[Exception], ...] = (SchemaRegistryError, *_TRANSPORT)
+def _client_errors() -> tuple[type[Exception], ...]:
+    """What the client raises: the registry's answers and the HTTP library's transport errors."""
+    from confluent_kafka.schema_registry import SchemaRegistryError
+
+    return (SchemaRegistryError, *_transport_errors())
 
 
 def classify(error: Exception, doing: str) -> Exception:
     """The lineage-stream error for a registry client failure (the caller raises it ``from error``)."""
-    if isinstance(error, _TRANSPORT):  # connect refused, DNS, TLS handshake, timeouts
+    from confluent_kafka.schema_registry import SchemaRegistryError
+
+    if isinstance(error, _transport_errors()):  # connect refused, DNS, TLS handshake, timeouts
         why = verify_message(error)
         if why is not None:  # a certificate is refused: retrying cannot help
             advice = ("the host in registry.url is not a name the registry's certificate carries" if "mismatch" in why
@@ -74,9 +90,23 @@ class RegistrySchemas:
 
     def __init__(self, url: str, *, config: Mapping[str, Any] | None = None) -> None:
         """``config``: the client's settings (``basic.auth.user.info``, ``ssl.ca.location``...) over ``url``."""
-        self._client = SchemaRegistryClient({"url": url, **(config or {})})
+        self._client_built: Future[SchemaRegistryClient] = Future()
+        threading.Thread(target=self._build_client, args=({"url": url, **(config or {})},),
+                         name="registry-client", daemon=True).start()
         self._parsed: dict[int, Any] = {}
         self._unknown_until: dict[int, float] = {}
+
+    def _build_client(self, config: dict[str, Any]) -> None:
+        try:
+            from confluent_kafka.schema_registry import SchemaRegistryClient
+
+            self._client_built.set_result(SchemaRegistryClient(config))
+        except BaseException as error:  # raised to whoever uses the client
+            self._client_built.set_exception(error)
+
+    @property
+    def _client(self) -> SchemaRegistryClient:
+        return self._client_built.result()
 
     def writer_schema(self, schema_id: int) -> Any:
         """Raises:
@@ -89,14 +119,13 @@ class RegistrySchemas:
             return parsed
         if self._unknown_until.get(schema_id, 0.0) > time.monotonic():
             raise DecodeError(f"unknown schema ID {schema_id}")
+        client = self._client
         try:
-            schema = self._client.get_schema(schema_id)
-        except SchemaRegistryError as error:
-            if error.http_status_code == 404 and error.error_code == _SCHEMA_NOT_FOUND:
+            schema = client.get_schema(schema_id)
+        except _client_errors() as error:
+            if getattr(error, "http_status_code", None) == 404 and getattr(error, "error_code", None) == _SCHEMA_NOT_FOUND:
                 self._unknown_until[schema_id] = time.monotonic() + _UNKNOWN_ID_TTL_S
                 raise DecodeError(f"unknown schema ID {schema_id}") from error
-            raise classify(error, f"fetching schema ID {schema_id}") from error
-        except _TRANSPORT as error:
             raise classify(error, f"fetching schema ID {schema_id}") from error
         if schema.schema_type not in (None, "AVRO"):
             raise DecodeError(f"schema ID {schema_id} is {schema.schema_type}, not Avro")
@@ -112,10 +141,15 @@ class RegistrySchemas:
         Raises:
             RetryableError, RegistryAuthError, FatalError: as for ``writer_schema``.
         """
+        from confluent_kafka.schema_registry import Schema
+
+        client = self._client
         try:
-            return int(self._client.register_schema(subject, Schema(schema_text, "AVRO")))
-        except _CLIENT_ERRORS as error:
+            return int(client.register_schema(subject, Schema(schema_text, "AVRO")))
+        except _client_errors() as error:
             raise classify(error, f"registering under {subject}") from error
 
     def is_compatible(self, subject: str, schema_text: str) -> bool:
+        from confluent_kafka.schema_registry import Schema
+
         return bool(self._client.test_compatibility(subject, Schema(schema_text, "AVRO")))

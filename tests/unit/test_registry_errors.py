@@ -22,3 +22,13 @@ def test_registry_answers_are_classified_by_what_happens_next(status, expected):
 def test_an_unexpected_exception_is_not_turned_into_a_retry():
     bug = KeyError("schema")
     assert classify(bug, "fetching schema ID 1") is bug
+
+
+def test_a_client_that_cannot_be_built_fails_the_first_lookup_not_the_start():
+    from lineage_stream.adapters.registry import RegistrySchemas
+
+    schemas = RegistrySchemas("http://127.0.0.1:9", config={"not.a.setting": "x"})  # built on its own thread
+    with pytest.raises(ValueError, match="not.a.setting"):
+        schemas.writer_schema(1)
+    with pytest.raises(ValueError, match="not.a.setting"):  # and every later one, the same way
+        schemas.register("subject", "{}")

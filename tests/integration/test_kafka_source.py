@@ -70,3 +70,53 @@ def test_until_idle_exits_when_the_graph_holds_the_end_of_every_partition_and_ka
     thread.join(30)
     assert caught_up, "the worker did not see it was caught up"
     assert result == {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+
+
+def test_without_graph_offsets_a_partition_starts_at_kafkas_committed_offset_else_where_the_reset_says(
+        services, unique):
+    """The source reads those offsets itself at the assignment (librdkafka's own look-up took a
+    hundred milliseconds longer): the same starts as librdkafka would choose."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    topic = f"starts-{unique}"
+    admin = AdminClient({"bootstrap.servers": services.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=2, replication_factor=1)])[topic].result()
+    producer = Producer({"bootstrap.servers": services.kafka_bootstrap})
+    for n in range(10):
+        for partition in (0, 1):
+            producer.produce(topic, value=f"p{partition}-{n}".encode(), partition=partition)
+    assert producer.flush(10) == 0
+    group = f"group-{unique}"
+    committer = Consumer({"bootstrap.servers": services.kafka_bootstrap, "group.id": group})
+    committer.commit(offsets=[TopicPartition(topic, 0, 6)], asynchronous=False)
+    committer.close()
+
+    def read(source: KafkaSource, until: int, seconds: float) -> list[tuple[int, int]]:
+        got: list[tuple[int, int]] = []
+        deadline = time.monotonic() + seconds
+        while len(got) < until and time.monotonic() < deadline:
+            got += [(m.partition(), m.offset()) for m in source.consume(100, timeout_s=0.2) if m.error() is None]
+        return got
+
+    try:
+        source = KafkaSource(services.kafka_bootstrap, group, [topic], lambda _topics: {}, max_message_bytes=1 << 20)
+        try:
+            got = read(source, 14, 60)
+        finally:
+            source.close()
+        assert sorted(got) == [(0, n) for n in range(6, 10)] + [(1, n) for n in range(10)]
+
+        latest = KafkaSource(services.kafka_bootstrap, f"latest-{unique}", [topic], lambda _topics: {},
+                             max_message_bytes=1 << 20, extra_config={"auto.offset.reset": "latest"})
+        try:
+            deadline = time.monotonic() + 60
+            while not latest.assigned and time.monotonic() < deadline:
+                assert latest.consume(100, timeout_s=0.2) == []
+            assert read(latest, 1, 1.0) == []  # nothing from before the assignment
+            producer.produce(topic, value=b"after", partition=1)
+            assert producer.flush(10) == 0
+            assert read(latest, 1, 30) == [(1, 10)]
+        finally:
+            latest.close()
+    finally:
+        admin.delete_topics([topic])

@@ -133,9 +133,18 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
     redact, rollup = build_redact_stage(settings, metrics), build_rollup_stage(settings, metrics)
     _install_signal_handlers(stop)
     with ExitStack() as stack:
+        _start_probes(settings, metrics, stack)
         sink = stack.enter_context(Neo4jSink(settings.neo4j))
-        # The consumer joins the group now: the join's round trips to the coordinator overlap the
-        # start-up below. Partitions are taken (and their offsets read from the graph) at the first poll.
+        if not _ensure_schema(sink, stop):
+            return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
+        metrics.dependency_ok("neo4j")  # it answered the schema check (through the write route)
+        if not until_idle:  # a catch-up run exits when caught up: nothing would read the gauges
+            _start_coverage(settings, metrics, stack)
+        governance = stack.enter_context(GovernanceStore(settings.neo4j))
+        done = threading.Event()
+        stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
+        _follow_suppression(governance, redact, settings.redaction.key(), settings.redaction.suppression_refresh_s, done)
+        # The consumer joins its group once Neo4j has answered: a worker waiting for it holds no partitions.
         source = KafkaSource(
             kafka.bootstrap, kafka.group_id, topics,
             lambda ts: sink.stored_offsets(kafka.group_id, ts),
@@ -147,16 +156,9 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         sources.append(source)
         stack.callback(source.close)
-        _start_probes(settings, metrics, stack)
-        if not _ensure_schema(sink, stop):
-            return {"consumed": 0, "written": 0, "duplicates": 0, "rejected": 0}
-        metrics.dependency_ok("neo4j")  # it answered the schema check (through the write route)
-        if not until_idle:  # a catch-up run exits when caught up: nothing would read the gauges
-            _start_coverage(settings, metrics, stack)
-        governance = stack.enter_context(GovernanceStore(settings.neo4j))
-        done = threading.Event()
-        stack.callback(done.set)  # runs before the store closes: the refresh thread stops first
-        _follow_suppression(governance, redact, settings.redaction.key(), settings.redaction.suppression_refresh_s, done)
+        # The registry client, built on its own thread meanwhile, while the join's round trips go on;
+        # settings it refuses stop the worker here (it leaves the group it has just joined).
+        registry.ready()
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         metrics.watch(dedup_size=dedup.__len__, assigned=lambda: len(source.assigned), paused=lambda: source.paused)

@@ -73,8 +73,9 @@ class KafkaSource:
             "partition.assignment.strategy": "cooperative-sticky",
             "max.poll.interval.ms": 300_000,
             "session.timeout.ms": 30_000,
-            # Prefetch bounded to 4 MB (librdkafka's default is 64 MB): two full batches of typical
-            # 2 KB records, refilled as the worker takes them. Over 200,000 records of the bench
+            # Prefetch bounded to 4 MB (librdkafka's default is 64 MB; a soft bound, one fetch
+            # response may pass it): two full batches of typical 2 KB records, refilled as the
+            # worker takes them. Over 200,000 records of the bench
             # stream the worker's peak RSS was 305 and 306 MB with 16 MB, 302 with 8, 287 and 290
             # with 4, at the same rate (3,784 and 3,652/s with 16 MB, 3,602 and 3,714 with 4). Larger
             # records make smaller batches under a backlog, each still a full 4 MB of work.
@@ -97,7 +98,8 @@ class KafkaSource:
         self._consumer = Consumer(config)
         self.assigned: set[tuple[str, int]] = set()
         self._starts: dict[tuple[str, int], int] = {}
-        """Where each assigned partition started: the offset stored with the graph."""
+        """Where each assigned partition started: the offset stored with the graph, or else Kafka's
+        committed offset (none when it started where ``auto.offset.reset`` says)."""
         self._paused = False
         self._closing = False
         self._consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke)
@@ -134,11 +136,12 @@ class KafkaSource:
         """Partitions without an offset stored with the graph start at Kafka's committed offset, or where
         ``auto.offset.reset`` says. Left unset, librdkafka looks both up itself after the assignment, in
         two steps: a fresh group's first record came 220 ms after its assignment, against 110 ms with
-        the offsets given. If Kafka does not answer at once, they are left to librdkafka."""
-        if not partitions or self._reset is None:
+        the offsets given. This waits up to half a second for Kafka (in the rebalance callback, beside
+        the graph's read); a partition Kafka did not answer for is left to librdkafka."""
+        if not partitions or self._reset is None:  # "error": librdkafka's own rule applies
             return
         try:
-            committed = consumer.committed([TopicPartition(tp.topic, tp.partition) for tp in partitions], timeout=2.0)
+            committed = consumer.committed([TopicPartition(tp.topic, tp.partition) for tp in partitions], timeout=0.5)
         except KafkaException as error:
             log.info("committed offsets not read (%s): librdkafka looks them up", error)
             return
@@ -147,7 +150,11 @@ class KafkaSource:
             offset = offsets.get((tp.topic, tp.partition))
             if offset is None:
                 continue
-            tp.offset = offset if offset >= 0 else self._reset
+            if offset >= 0:
+                tp.offset = offset
+                self._starts[(tp.topic, tp.partition)] = offset
+            else:
+                tp.offset = self._reset
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         consumer.incremental_unassign(partitions)
@@ -210,7 +217,7 @@ class KafkaSource:
         positions = self._consumer.position([TopicPartition(t, p) for t, p in self.assigned])
         for tp in positions:
             # The watermarks the fetcher last saw (it fetches every assigned partition continuously, so
-            # they are at most one fetch wait old); asking the broker costs up to a fetch wait (0.5 s)
+            # they are at most one fetch wait old); asking the broker costs up to a fetch wait
             # per partition, which made every --until-idle exit take seconds.
             low, high = self._consumer.get_watermark_offsets(tp, cached=True)
             if low < 0 or high < 0:

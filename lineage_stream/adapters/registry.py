@@ -11,8 +11,9 @@ What a registry failure means for the record in hand:
 
 The registry client comes with an HTTP and OAuth stack that took 75 ms to import and 30 ms to build,
 a tenth of the worker's start-up: it is imported and built on a thread of its own from the moment
-``RegistrySchemas`` is made, while the worker waits on Kafka and Neo4j, and the first lookup waits
-for it (a client that cannot be built raises there).
+``RegistrySchemas`` is made, while the worker waits on Kafka and Neo4j. ``ready()`` and the first
+lookup wait for it and raise what building it raised (the worker calls ``ready()`` before its first
+poll, so settings the client refuses stop it at start-up, as before).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ class RegistrySchemas:
             self._client_built.set_result(SchemaRegistryClient(config))
         except BaseException as error:  # raised to whoever uses the client
             self._client_built.set_exception(error)
+
+    def ready(self) -> None:
+        """Wait for the client; raises what building it raised (settings the client refuses)."""
+        self._client_built.result()
 
     @property
     def _client(self) -> SchemaRegistryClient:

@@ -24,23 +24,34 @@ def _schema_names(graph) -> set[str]:
                 | {r["name"] for r in session.run("SHOW INDEXES YIELD name")})
 
 
-def test_ensure_schema_creates_a_dropped_constraint_and_index_again(services, graph):
+def test_ensure_schema_creates_only_the_dropped_constraint_and_index(services, graph):
     settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
     names = {statement.split()[2] for statement in SCHEMA}
     with Neo4jSink(settings) as sink:
         sink.ensure_schema()
         assert names <= _schema_names(graph)
+        ran: list[str] = []
+        driver = sink._driver
+        run_query = driver.execute_query
+
+        def recording(query, *args, **kwargs):  # the real driver; the statements it is given are noted
+            ran.append(query)
+            return run_query(query, *args, **kwargs)
+
+        driver.execute_query = recording  # type: ignore[method-assign]
+        sink.ensure_schema()
+        assert ran and all(query.startswith("SHOW ") for query in ran)  # nothing missing: reads only
         with graph.session() as session:
             session.run("DROP CONSTRAINT applied_event_identity").consume()
             session.run("DROP INDEX run_state").consume()
         assert not {"applied_event_identity", "run_state"} & _schema_names(graph)
+        ran.clear()
         sink.ensure_schema()
+        assert sorted(q.split()[2] for q in ran if q.startswith("CREATE ")) == ["applied_event_identity", "run_state"]
         assert names <= _schema_names(graph)
         with graph.session() as session:
             kinds = {r["name"]: r["type"] for r in session.run("SHOW CONSTRAINTS YIELD name, type")}
         assert kinds["applied_event_identity"] == "UNIQUENESS"
-        sink.ensure_schema()  # nothing missing: reads only, and no error
-        assert names <= _schema_names(graph)
 
 
 def test_check_kafka_returns_the_topics_so_the_set_up_asks_no_more(services, unique):

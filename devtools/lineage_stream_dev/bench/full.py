@@ -112,7 +112,7 @@ def _worker_figures(result: WorkerResult) -> dict[str, Any]:
     steady, seconds, window = result.steady()
     raw = result.raw
     return {"rate": steady, "steady_seconds": seconds, "window": window, "handled": result.handled,
-            "totals": raw.get("totals"), "startup_s": result.startup_s, "imports_s": result.imports_s, "exit_delay_s": result.exit_delay_s,
+            "totals": raw.get("totals"), "startup_s": result.startup_s, "before_run_s": result.before_run_s, "exit_delay_s": result.exit_delay_s,
             "peak_rss_mib": result.peak_rss_mib, "dedup_ids": raw.get("dedup_ids"), "prefilled": raw.get("prefilled"),
             "cpu_s": raw.get("cpu_s"), "wall_s": result.wall_s, "commits": len(result.commits)}
 

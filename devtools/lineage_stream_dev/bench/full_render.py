@@ -69,8 +69,8 @@ def render_full(results: Mapping[str, Any]) -> str:
             ["peak RSS", f"{float(ours['peak_rss_mib']):,.0f} MiB (dedup window pre-filled with "
                          f"{int(ours['prefilled'] or 0):,} IDs; {int(ours['dedup_ids'] or 0):,} held at exit)"],
             ["start-up to first commit", f"{_seconds(ours['startup_s'])} (process start -> first batch committed, "
-                                         "less the bench's filling of the dedup window; of it, imports "
-                                         f"{_seconds(ours.get('imports_s'))})"],
+                                         "less the bench's filling of the dedup window; of it, before run_worker (imports, settings) "
+                                         f"{_seconds(ours.get('before_run_s'))})"],
             ["--until-idle exit delay", f"{_seconds(ours['exit_delay_s'])} (last commit -> run_worker returned)"],
             ["graph rows per event", f"{b1['rows'] / max(b1['written_events'], 1):.1f} "
                                      f"({b1['rows']:,} rows for {b1['written_events']:,} events written, in B1's batches)"],

@@ -56,8 +56,8 @@ class WorkerResult:
         return commits[0][0] - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
 
     @property
-    def imports_s(self) -> float | None:
-        """Process start -> ``run_worker`` called (the imports), less the dedup window's filling."""
+    def before_run_s(self) -> float | None:
+        """Process start -> ``run_worker`` called (imports, settings, metrics), less the dedup window's filling."""
         if "run_worker_at" not in self.raw:
             return None
         return float(self.raw["run_worker_at"]) - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))

@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import neo4j
 
-from lineage_stream.adapters.neo4j_sink import open_driver
+from lineage_stream.adapters.neo4j_sink import create_missing, open_driver
 from lineage_stream.governance.erasure import ErasureRequest, rewrite_value
 from lineage_stream.governance.retention import RetentionRule, RunSummary, bucket_start, expiring, fold
 from lineage_stream.governance.suppression import Suppression
@@ -82,8 +82,7 @@ class GovernanceStore:
         return list(self._driver.execute_query(cypher, parameters, database_=self._database).records)
 
     def ensure_schema(self) -> None:
-        for statement in GOVERNANCE_SCHEMA:
-            self._run(statement)
+        create_missing(self._driver, self._database, GOVERNANCE_SCHEMA)
 
     # --- the suppression list ---------------------------------------------
     def read_suppression(self) -> Suppression:
@@ -211,9 +210,7 @@ class RetentionStore(GovernanceStore):
     """Folds expired runs into per-job buckets, one job's chunk of runs per transaction."""
 
     def ensure_schema(self) -> None:
-        super().ensure_schema()
-        for statement in RETENTION_SCHEMA:
-            self._run(statement)
+        create_missing(self._driver, self._database, GOVERNANCE_SCHEMA + RETENTION_SCHEMA)
 
     def totals(self) -> dict[tuple[str, str], JobTotals]:
         out = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import fields
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import neo4j
 from neo4j.exceptions import (
@@ -25,6 +25,7 @@ from lineage_stream.graph.cypher import (
     EXPIRE_APPLIED,
     READ_APPLIED,
     READ_OFFSETS,
+    SCHEMA,
     SHOW_SCHEMA,
     WRITE_ATTRIBUTES,
     WRITE_BATCH,
@@ -47,6 +48,22 @@ TopicPartition = tuple[str, int]
 
 class BatchRejected(Exception):
     """Neo4j refused the batch for a reason retrying will not fix (a constraint, a type error)."""
+
+
+def create_missing(driver: neo4j.Driver, database: str, statements: Sequence[str]) -> None:
+    """Run the schema ``statements`` (``CREATE CONSTRAINT|INDEX <name> IF NOT EXISTS``) whose constraint
+    or index does not exist yet; all of them when this user may not list the schema (``IF NOT
+    EXISTS`` makes that harmless)."""
+    names: set[str] = set()
+    try:
+        for show in SHOW_SCHEMA:
+            records, _, _ = driver.execute_query(show, database_=database)
+            names.update(str(r["name"]) for r in records)
+    except Forbidden as error:
+        log.info("cannot list the schema (%s): creating every constraint and index", error.code)
+        names = set()
+    for statement in schema_missing(names, statements):
+        driver.execute_query(statement, database_=database)
 
 
 def open_driver(settings: Neo4jSettings, **options: Any) -> neo4j.Driver:
@@ -107,21 +124,7 @@ class Neo4jSink:
             # One connection first: a refused certificate or password fails here at once, where
             # execute_query would retry it as an outage for max_transaction_retry_time.
             self._driver.verify_connectivity()
-            for statement in schema_missing(self._existing_schema()):
-                self._driver.execute_query(statement, database_=self._database)
-
-    def _existing_schema(self) -> set[str]:
-        """Names of the constraints and indexes that exist; none when this user may not list them
-        (then every statement runs, as ``IF NOT EXISTS`` makes it harmless)."""
-        names: set[str] = set()
-        try:
-            for show in SHOW_SCHEMA:
-                records, _, _ = self._driver.execute_query(show, database_=self._database)
-                names.update(str(r["name"]) for r in records)
-        except Forbidden as error:
-            log.info("cannot list the schema (%s): creating every constraint and index", error.code)
-            return set()
-        return names
+            create_missing(self._driver, self._database, SCHEMA)
 
     def write(self, batch: GraphBatch) -> None:
         """Apply the batch, offsets included, in one transaction.

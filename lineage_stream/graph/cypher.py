@@ -7,6 +7,8 @@ subqueries of one statement in one transaction.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT dataset_identity IF NOT EXISTS FOR (d:Dataset) REQUIRE (d.namespace, d.name) IS UNIQUE",
     "CREATE CONSTRAINT job_identity IF NOT EXISTS FOR (j:Job) REQUIRE (j.namespace, j.name) IS UNIQUE",
@@ -23,13 +25,15 @@ SCHEMA: tuple[str, ...] = (
 )
 
 SHOW_SCHEMA: tuple[str, ...] = ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name")
-"""The names of the constraints and indexes that exist: a ``SCHEMA`` statement whose name is among
-them has nothing to do (two reads at start-up where the eleven statements took 150 ms)."""
+"""The names of the constraints and indexes that exist: a schema statement (``CREATE CONSTRAINT|INDEX
+<name> IF NOT EXISTS ...``, here and in the governance store) whose name is among them has nothing
+to do (two reads at start-up where the eleven statements took 150 ms)."""
 
 
-def schema_missing(existing: set[str] | frozenset[str]) -> tuple[str, ...]:
-    """The ``SCHEMA`` statements whose constraint or index is not among the ``existing`` names."""
-    return tuple(s for s in SCHEMA if s.split()[2] not in existing)
+def schema_missing(existing: set[str] | frozenset[str], statements: Sequence[str] = SCHEMA) -> tuple[str, ...]:
+    """The schema ``statements`` whose constraint or index is not among the ``existing`` names."""
+    return tuple(s for s in statements if s.split()[2] not in existing)
+
 
 _SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR {first} < {x}.first_seen_us THEN {first} ELSE {x}.first_seen_us END,
     {x}.last_seen_us = CASE WHEN {x}.last_seen_us IS NULL OR {last} > {x}.last_seen_us THEN {last} ELSE {x}.last_seen_us END"""

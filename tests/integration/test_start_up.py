@@ -69,3 +69,18 @@ def test_check_kafka_returns_the_topics_so_the_set_up_asks_no_more(services, uni
         ensure_topics("127.0.0.1:1", [topic], timeout_s=2.0, known=known)
     finally:
         admin.delete_topics([topic])
+
+
+def test_the_governance_schema_is_checked_the_same_way(services, graph):
+    from lineage_stream.adapters.governance_store import GOVERNANCE_SCHEMA, RETENTION_SCHEMA, RetentionStore
+
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    names = {statement.split()[2] for statement in GOVERNANCE_SCHEMA + RETENTION_SCHEMA}
+    with RetentionStore(settings) as store:
+        store.ensure_schema()
+        assert names <= _schema_names(graph)
+        with graph.session() as session:
+            session.run("DROP INDEX erasure_audit_time").consume()
+            session.run("DROP CONSTRAINT run_bucket_identity").consume()
+        store.ensure_schema()
+        assert names <= _schema_names(graph)

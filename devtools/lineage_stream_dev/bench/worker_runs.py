@@ -53,14 +53,16 @@ class WorkerResult:
         commits = self.commits
         if not commits:
             return None
-        return commits[0][0] - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
+        return self._since_start(commits[0][0])
 
     @property
     def before_run_s(self) -> float | None:
         """Process start -> ``run_worker`` called (imports, settings, metrics), less the dedup window's filling."""
-        if "run_worker_at" not in self.raw:
-            return None
-        return float(self.raw["run_worker_at"]) - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
+        return self._since_start(float(self.raw["run_worker_at"])) if "run_worker_at" in self.raw else None
+
+    def _since_start(self, at: float) -> float:
+        """Seconds from the process's start to ``at``, less the time the bench spent filling the dedup window."""
+        return at - float(self.raw["started_at"]) - float(self.raw.get("prefill_s", 0.0))
 
     @property
     def exit_delay_s(self) -> float | None:

@@ -138,13 +138,19 @@ def facets_in_pieces(tag: str) -> list[LineageEvent]:
     ]
 
 
-def _write(services: Any, events: list[LineageEvent], *, one_batch: bool = False) -> None:
-    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+def _identified(events: list[LineageEvent]) -> list[LineageEvent]:
+    """``events`` through the identifier stages, as the worker runs them before planning."""
     prepared = []
     for event in events:
         for stage in identifier_stages():
             event = stage(event)
         prepared.append(event)
+    return prepared
+
+
+def _write(services: Any, events: list[LineageEvent], *, one_batch: bool = False) -> None:
+    settings = Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")
+    prepared = _identified(events)
     with Neo4jSink(settings) as sink:
         for batch in [prepared] if one_batch else [[e] for e in prepared]:
             sink.write(plan_batch(batch))
@@ -227,11 +233,7 @@ def _write_shuffled(services, events: list[LineageEvent], seed: int) -> list[int
     while left:
         sizes.append(rng.randint(1, left))
         left -= sizes[-1]
-    prepared = []
-    for event in events:
-        for stage in identifier_stages():
-            event = stage(event)
-        prepared.append(event)
+    prepared = _identified(events)
     with Neo4jSink(settings) as sink:
         for batch in _batches(prepared, sizes) + _batches(prepared, sizes[::-1]):
             sink.write(plan_batch(batch))

@@ -66,3 +66,36 @@ def test_the_rows_are_let_go_once_the_statement_ran_and_the_batch_keeps_them() -
         assert tx.kept[0]["batch"] == {}
         assert batch.datasets == [{"namespace": "ns", "name": "a"}] and batch.offsets == [{"topic": "t"}]
         assert tx.runs[0][1]["batch"]["datasets"] is batch.datasets  # what ran was the batch's own rows
+
+
+def test_the_parameter_leaves_the_rows_out_of_its_repr_and_packs_as_a_plain_map() -> None:
+    """The driver formats every RUN for its debug log, logging on or not: ``repr`` of the parameters.
+
+    A batch of 1,000 records made 2 MB of that text; the parameter's ``repr`` names the row count
+    instead. What goes on the wire must not change: both packers send the subclass as a map.
+    """
+    import io
+
+    from neo4j._codec.packstream.v1 import Packer, _rust_pack
+
+    batch = GraphBatch(datasets=[{"namespace": "ns", "name": "secret-looking-name", "at": 7}],
+                       runs=[{"run_id": "r", "facets": ["a", "b"], "n": None}], offsets=[{"topic": "t"}])
+    tx = _RecordingTransaction()
+    _apply(tx, batch)  # type: ignore[arg-type]
+    plain = {attribute: getattr(batch, attribute) for attribute in WRITE_ATTRIBUTES}
+    rows = type(tx.kept[0]["batch"])(plain)  # the kept one was emptied once the statement ran
+    assert rows == plain
+    assert "secret-looking-name" not in repr(rows) and "secret-looking-name" not in str({"batch": rows})
+    assert repr(rows) == f"<3 rows of {len(WRITE_ATTRIBUTES)} kinds>"
+
+    def packed(parameters: dict[str, Any], python: bool) -> bytes:
+        buffer = io.BytesIO()
+        packer = Packer(buffer)
+        if python:
+            packer._py_pack(parameters, packer._inject_hooks())
+        else:
+            packer.pack(parameters)
+        return buffer.getvalue()
+
+    for python in (True, False) if _rust_pack is not None else (True,):
+        assert packed({"batch": rows}, python) == packed({"batch": plain}, python)

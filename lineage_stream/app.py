@@ -37,7 +37,7 @@ from lineage_stream.naming import AliasMap
 from lineage_stream.openlineage import DroppedFacet
 from lineage_stream.pipeline.chain import Stage
 from lineage_stream.pipeline.decode import AvroDecoder, OpenLineageJsonDecoder
-from lineage_stream.pipeline.dedup import DedupStage, Deduplicator
+from lineage_stream.pipeline.dedup import DedupStage, Deduplicator, SeenBefore
 from lineage_stream.pipeline.normalize import NormalizeStage
 from lineage_stream.pipeline.redact import RedactStage
 from lineage_stream.query.store import GraphReader
@@ -169,6 +169,7 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
                                           config={**kafka.client_config("producer"), **logger}), metrics=metrics,
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
             clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints, on_consumed=pace.batch,
+            seen_before=SeenBefore(dedup, wall_clock_us, {kafka.avro_topic: avro.event_id}),
         )
         with pace, _prompt_writer():
             worker.run(stop, until_idle=until_idle)

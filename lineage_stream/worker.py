@@ -74,7 +74,8 @@ class Worker:
                  group_id: str, batch_size: int, dedup_window_us: int, clock_us: Callable[[], int],
                  on_not_applied: Callable[[Sequence[str]], None] = lambda _ids: None,
                  failpoints: Failpoints | None = None, max_backoff_s: float = 10.0,
-                 on_consumed: Callable[[int], None] = lambda _records: None) -> None:
+                 on_consumed: Callable[[int], None] = lambda _records: None,
+                 seen_before: Callable[[str, bytes | None], bool] = lambda _topic, _value: False) -> None:
         self._source = source
         self._sink = sink
         self._decoders = decoders
@@ -87,6 +88,7 @@ class Worker:
         self._clock_us = clock_us
         self._on_not_applied = on_not_applied
         self._on_consumed = on_consumed
+        self._seen_before = seen_before
         self._max_backoff_s = max_backoff_s
         self._failpoints = failpoints or Failpoints()
         self._next_expiry_us = 0
@@ -160,6 +162,7 @@ class Worker:
         rejected: list[Rejected] = []
         values: dict[RecordOrigin, bytes | None] = {}
         next_offsets: dict[tuple[str, int], int] = {}
+        duplicates: list[RecordOrigin] = []
         for message in messages:
             error = message.error()
             if error is not None:
@@ -173,6 +176,9 @@ class Worker:
             next_offsets[key] = max(next_offsets.get(key, 0), origin.offset + 1)
             value = message.value()
             values[origin] = value
+            if self._seen_before(origin.topic, value):  # a copy of an applied event: not decoded
+                duplicates.append(origin)
+                continue
             try:
                 decoded.append((origin, self._decode(origin.topic, value, stop)))
             except RejectedRecord as rejection:
@@ -183,7 +189,7 @@ class Worker:
             # Dedup saw these IDs before a later stage rejected them: a fixed replay must get through.
             event_ids = {origin: event.event_id for origin, event in decoded}
             self._on_not_applied([event_ids[r.item] for r in result.errors])
-        duplicates = [origin for origin, _stage in result.dropped]
+        duplicates.extend(origin for origin, _stage in result.dropped)
         oks = self._drop_applied(result.oks, duplicates, stop)
         for origin in duplicates:
             self._metrics.duplicates.labels(origin.topic).inc()

@@ -38,6 +38,8 @@ class AvroDecoder:
         self._clock_us = clock_us
         self._plans: dict[int, tuple[Any, Any, Any]] = {}
         self._schemas_built = Schemas()
+        self._leading_id: dict[int, bool] = {}
+        """Per schema ID decoded here: whether the writer's first field is the string ``event_id``."""
 
     def _plan(self, schema_id: int, writer: Any) -> tuple[Any, Any]:
         """(schema to read with, reader schema or None), once per schema ID.
@@ -54,7 +56,22 @@ class AvroDecoder:
             else:
                 plan = (writer, self._reader.parsed, writer)
             self._plans[schema_id] = plan
+            self._leading_id[schema_id] = _leads_with_event_id(writer)
         return plan[0], plan[1]
+
+    def event_id(self, value: bytes | None) -> str | None:
+        """The record's event ID, read from its first bytes without decoding the rest; or None.
+
+        None unless the value is framed, its schema ID was decoded here before (no registry call) and
+        that writer schema starts with the string field ``event_id``, and the ID is valid UTF-8 within
+        the body. A record it names may still be malformed further on: only a record whose ID is
+        already held as applied may be passed over on this alone.
+        """
+        if value is None or len(value) < 6 or value[0] != 0 or len(value) > self._max_bytes:
+            return None
+        if not self._leading_id.get(int.from_bytes(value[1:5], "big")):
+            return None
+        return _leading_string(value, 5)
 
     def __call__(self, value: bytes | None) -> LineageEvent:
         """Raises:
@@ -83,6 +100,38 @@ class AvroDecoder:
         except (KeyError, TypeError, ValueError) as error:
             raise ValidationError(f"record does not fit the contract: {error}") from error
         return validate_event(event, self._clock_us())
+
+
+def _leads_with_event_id(writer: Any) -> bool:
+    fields = writer.get("fields") if isinstance(writer, dict) else None
+    if not fields:
+        return False
+    first = fields[0]
+    kind = first.get("type")
+    return first.get("name") == "event_id" and (kind == "string" or (isinstance(kind, dict) and kind.get("type") == "string"
+                                                                    and not kind.get("logicalType")))
+
+
+def _leading_string(value: bytes, at: int) -> str | None:
+    """The Avro string at ``value[at:]`` (a zig-zag varint length, then UTF-8), or None if it is not one."""
+    raw = shift = 0
+    end = min(len(value), at + 10)
+    while at < end:
+        byte = value[at]
+        at += 1
+        raw |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            break
+        shift += 7
+    else:
+        return None
+    length = (raw >> 1) ^ -(raw & 1)
+    if length < 0 or at + length > len(value):
+        return None
+    try:
+        return value[at:at + length].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 class OpenLineageJsonDecoder:

@@ -106,3 +106,37 @@ def test_nanosecond_timestamp_is_a_typed_error(decode):
     record = {**event_to_record(run_event()), "event_time": BASE_US * 1000}
     with pytest.raises((DecodeError, ValidationError), match="nanoseconds"):
         decode(encode(record))
+
+
+def test_the_event_id_is_read_from_the_first_bytes_once_the_schema_id_was_decoded(decode):
+    event = run_event(event_id="early-é-id")
+    value = encode(event_to_record(event))
+    assert decode.event_id(value) is None  # schema ID 1 not decoded yet: no registry call from here
+    assert decode(value) == event
+    assert decode.event_id(value) == "early-é-id"
+    assert decode.event_id(encode(event_to_record(run_event(event_id="x" * 300)))) == "x" * 300  # a 2-byte length
+
+
+@pytest.mark.parametrize("value", [
+    None, b"", b"\x00\x00\x00\x00\x01", b"\x01\x00\x00\x00\x01\x02a",  # too short, wrong magic
+    frame(2, b"\x02a"),  # a schema ID not decoded here
+    frame(1, b"\x14abc"),  # a length past the end
+    frame(1, b"\x01abc"),  # a negative length
+    frame(1, b"\x04\xff\xfe"),  # not UTF-8
+    frame(1, b"\xff" * 11),  # a varint that never ends
+])
+def test_no_event_id_when_the_first_bytes_do_not_hold_one(decode, value):
+    decode(encode(event_to_record(run_event())))  # schema ID 1 is known
+    assert decode.event_id(value) is None
+
+
+def test_no_early_event_id_for_a_writer_that_does_not_start_with_it():
+    reordered = dict(latest_schema().parsed)
+    reordered["fields"] = list(reversed(reordered["fields"]))
+    schema = fastavro.parse_schema(reordered)
+    decoder = AvroDecoder(InMemorySchemas({1: schema}), latest_schema(), max_bytes=64 * 1024, clock_us=lambda: NOW_US)
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, schema, event_to_record(run_event()))
+    value = frame(1, buffer.getvalue())
+    assert decoder(value) == run_event()
+    assert decoder.event_id(value) is None

@@ -114,3 +114,25 @@ def test_sealed_slices_agree_with_a_plain_set_through_evictions_and_forgets():
             assert not dedup.is_duplicate(event_id, now_us=now)
             seen[event_id] = now
         assert len(dedup) <= 1_600
+
+
+def test_holds_remembers_nothing_and_seen_before_reads_only_held_ids():
+    from lineage_stream.pipeline.dedup import SeenBefore
+
+    dedup = Deduplicator(window_us=1_000, max_ids=100)
+    assert not dedup.holds("a", 0)
+    assert not dedup.is_duplicate("a", 0)  # holds did not remember it
+    assert dedup.holds("a", 10) and len(dedup) == 1
+    assert not dedup.holds("a", 5_000)  # past the window
+
+    peeked: list[bytes | None] = []
+
+    def peek(value: bytes | None) -> str | None:
+        peeked.append(value)
+        return value.decode() if value else None
+
+    dedup.is_duplicate("b", 0)
+    seen = SeenBefore(dedup, lambda: 1, {"avro": peek})
+    assert seen("avro", b"b") and not seen("avro", b"c") and not seen("avro", None)
+    assert not seen("json", b"b") and peeked == [b"b", b"c", None]  # no reader for that topic
+    assert not dedup.holds("c", 1)

@@ -104,12 +104,14 @@ SET {_span("d")},
         THEN row.partition ELSE d.last_partition END,
     d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
         THEN row.partition_at ELSE d.last_partition_at_us END{_facets("d")}
+RETURN collect(d) AS datasets
 """
 
 UPSERT_JOBS = f"""
 UNWIND $rows AS row
 MERGE (j:Job {{namespace: row.namespace, name: row.name}})
 SET {_span("j")}{_facets("j")}
+RETURN collect(j) AS jobs
 """
 
 # The job keeps its latest run (the greatest (state_at_us, run_id); a run's state time never goes
@@ -117,7 +119,7 @@ SET {_span("j")}{_facets("j")}
 # property read, not a scan of every run the job ever had.
 UPSERT_RUNS = f"""
 UNWIND $rows AS row
-MERGE (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+WITH jobs[row.j] AS j, row
 MERGE (r:Run {{run_id: row.run_id}})
 MERGE (j)-[:HAS_RUN]->(r)
 WITH j, r, row,
@@ -138,6 +140,7 @@ CALL (j, r) {{
      OR (r.state_at_us = j.latest_state_at_us AND r.run_id >= j.latest_run_id)
   SET j.latest_run_id = r.run_id, j.latest_state = r.state, j.latest_state_at_us = r.state_at_us
 }}{_facets("r")}
+RETURN collect(r) AS runs
 """
 
 # A child's event is a sighting of its parent run and job: their spans include it.
@@ -163,9 +166,7 @@ MERGE (j)-[:CHILD_OF]->(pj)
 # job that ran a hundred times in the batch costs one job-level update, not a hundred.
 _RUN_IO = """
 UNWIND $rows AS row
-MATCH (r:Run {{run_id: row.run_id}})
-MATCH (named:Dataset {{namespace: row.namespace, name: row.name}})
-MATCH (j:Job {{namespace: row.job_namespace, name: row.job_name}})
+WITH runs[row.r] AS r, datasets[row.d] AS named, jobs[row.j] AS j, row
 OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
 WITH r, j, row, coalesce(canonical, named) AS d
 OPTIONAL MATCH {run_edge_existing}
@@ -186,8 +187,7 @@ SET {span_je},
 # of a 500-record batch's write.
 _RUN_IO_FACETS = """
 UNWIND $rows AS row
-MATCH (r:Run {{run_id: row.run_id}})
-MATCH (named:Dataset {{namespace: row.namespace, name: row.name}})
+WITH runs[row.r] AS r, datasets[row.d] AS named, row
 OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
 WITH r, row, coalesce(canonical, named) AS d
 MATCH {run_edge}{facets_e}
@@ -221,8 +221,7 @@ LINK_JOB_WRITES = _JOB_IO.format(job_edge="(j)-[je:OUTPUTS]->(d)", span_je=_span
 
 UPSERT_SCHEMAS = """
 UNWIND $rows AS row
-MATCH (d:Dataset {namespace: row.namespace, name: row.name})
-WITH d, row
+WITH datasets[row.d] AS d, row
 WHERE row.at > coalesce(d.schema_at_us, -1)
    OR (row.at = d.schema_at_us AND row.fingerprint > d.schema_fingerprint)
 SET d.schema_at_us = row.at, d.schema_fingerprint = row.fingerprint, d.field_names = [f IN row.fields | f.name]
@@ -233,11 +232,12 @@ SET d.schema_at_us = row.at, d.schema_fingerprint = row.fingerprint, d.field_nam
 # fingerprint) that has it, and d.field_names (UPSERT_SCHEMAS) lists the latest schema's fields.
 UPSERT_SCHEMA_VERSIONS = f"""
 UNWIND $rows AS row
-MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+WITH datasets[row.d] AS d, row
 MERGE (v:SchemaVersion {{namespace: row.namespace, name: row.name, fingerprint: row.fingerprint}})
   ON CREATE SET v.fields = row.fields
 SET {_span("v")}
 MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
+RETURN collect(v) AS versions
 """
 
 # One row per schema version seen in the batch, with its fields. A field's type and description come
@@ -253,10 +253,8 @@ MERGE (d)-[:HAS_SCHEMA_VERSION]->(v)
 # it saw, 17.7 -> 10.8 us of Neo4j's time per record on the benchmark's stream.
 UPSERT_FIELDS = """
 UNWIND $rows AS row
-MATCH (d:Dataset {namespace: row.namespace, name: row.name})
-WITH d, row
+WITH datasets[row.d] AS d, versions[row.v] AS v, row
 WHERE NOT (coalesce(d.fields_by, "") = row.fingerprint AND coalesce(d.schema_fingerprint, "") = row.fingerprint)
-MATCH (v:SchemaVersion {namespace: row.namespace, name: row.name, fingerprint: row.fingerprint})
 WITH d, v, row
 WHERE NOT (coalesce(v.fields_merged, false) AND coalesce(d.schema_fingerprint, "") <> row.fingerprint
            AND all(f IN row.fields WHERE f.name IN coalesce(d.field_names, [])))
@@ -281,7 +279,7 @@ SET d.fields_by = CASE WHEN d.schema_fingerprint = row.fingerprint THEN row.fing
 # a source dataset may be named only here, so it is merged and spanned.
 LINK_COLUMNS = f"""
 UNWIND $rows AS row
-MATCH (do:Dataset {{namespace: row.out_namespace, name: row.out_name}})
+WITH datasets[row.d] AS do, row
 MERGE (di:Dataset {{namespace: row.in_namespace, name: row.in_name}})
 SET {_span("di")}
 MERGE (fi:Field {{namespace: row.in_namespace, dataset: row.in_name, name: row.in_field}})
@@ -301,7 +299,7 @@ SET {_span("e")},
 # alias does not gather aliases, so alias chains and cycles cannot form.
 LINK_SYMLINKS = f"""
 UNWIND $rows AS row
-MATCH (d:Dataset {{namespace: row.namespace, name: row.name}})
+WITH datasets[row.d] AS d, row
 WHERE NOT EXISTS {{ MATCH (d)-[:ALIAS_OF]->() }}
 MERGE (a:Dataset {{namespace: row.alias_namespace, name: row.alias_name}})
 SET {_span("a")}
@@ -352,32 +350,40 @@ RETURN o.topic AS topic, o.partition AS partition, o.next_offset AS next_offset
 # of these statements stalls the write path for hundreds of milliseconds. The first plan is kept.
 _KEEP_PLAN = "CYPHER replan=skip\n"
 
-# (batch attribute, statement), in execution order.
-_WRITE_ORDER: tuple[tuple[str, str], ...] = (
-    ("datasets", UPSERT_DATASETS),
-    ("symlinks", LINK_SYMLINKS),
-    ("jobs", UPSERT_JOBS),
-    ("runs", UPSERT_RUNS),
-    ("parents", LINK_PARENTS),
-    ("run_reads", LINK_RUN_READS),
-    ("run_read_facets", SET_RUN_READ_FACETS),
-    ("run_writes", LINK_RUN_WRITES),
-    ("run_write_facets", SET_RUN_WRITE_FACETS),
-    ("job_reads", LINK_JOB_READS),
-    ("job_writes", LINK_JOB_WRITES),
-    ("schemas", UPSERT_SCHEMAS),
-    ("schema_versions", UPSERT_SCHEMA_VERSIONS),
-    ("fields", UPSERT_FIELDS),
-    ("column_edges", LINK_COLUMNS),
-    ("applied_events", RECORD_APPLIED),
-    ("offsets", STORE_OFFSETS),
+# (batch attribute, statement, the earlier statements' node lists it reads), in execution order.
+# A statement that ends in ``RETURN collect(x) AS <list>`` hands the nodes it merged, in the order of
+# its rows, to the statements after it: a row names a dataset, job, run or schema version by its
+# index in that list (``graph/plan.py`` numbers them), so the node is found once per batch, by its
+# MERGE, instead of by an index seek in every statement that links it.
+_WRITE_ORDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("datasets", UPSERT_DATASETS, ()),
+    ("symlinks", LINK_SYMLINKS, ("datasets",)),
+    ("jobs", UPSERT_JOBS, ()),
+    ("runs", UPSERT_RUNS, ("jobs",)),
+    ("parents", LINK_PARENTS, ()),
+    ("run_reads", LINK_RUN_READS, ("runs", "datasets", "jobs")),
+    ("run_read_facets", SET_RUN_READ_FACETS, ("runs", "datasets")),
+    ("run_writes", LINK_RUN_WRITES, ("runs", "datasets", "jobs")),
+    ("run_write_facets", SET_RUN_WRITE_FACETS, ("runs", "datasets")),
+    ("job_reads", LINK_JOB_READS, ()),
+    ("job_writes", LINK_JOB_WRITES, ()),
+    ("schemas", UPSERT_SCHEMAS, ("datasets",)),
+    ("schema_versions", UPSERT_SCHEMA_VERSIONS, ("datasets",)),
+    ("fields", UPSERT_FIELDS, ("datasets", "versions")),
+    ("column_edges", LINK_COLUMNS, ("datasets",)),
+    ("applied_events", RECORD_APPLIED, ()),
+    ("offsets", STORE_OFFSETS, ()),
 )
 WRITE_ORDER: tuple[tuple[str, str], ...] = tuple((attribute, _KEEP_PLAN + statement)
-                                              for attribute, statement in _WRITE_ORDER)
+                                              for attribute, statement, _ in _WRITE_ORDER)
+WRITE_IMPORTS: dict[str, tuple[str, ...]] = {attribute: imports for attribute, _, imports in _WRITE_ORDER}
+"""The node lists each statement of ``WRITE_ORDER`` reads: to run one on its own (an ``EXPLAIN``),
+bind them first (``WITH [] AS datasets``)."""
 
 # The whole batch as one statement: each statement above becomes a subquery over its own list of the
 # one map parameter $batch, in the same order (a subquery sees what the ones before it wrote, as the
-# next statement of a transaction does). Two things were wrong with running them one by one:
+# next statement of a transaction does), importing the node lists it reads. Two things were wrong
+# with running them one by one:
 # - Plans. Each kept (replan=skip) the plan made in whichever transaction first ran it. Planned after
 #   an earlier statement of the same transaction had created a node, and with a list of about 200
 #   rows or more, Neo4j 5.26 gave the MATCH by identity of LINK_RUN_READS, LINK_RUN_WRITES,
@@ -395,7 +401,7 @@ WRITE_ORDER: tuple[tuple[str, str], ...] = tuple((attribute, _KEEP_PLAN + statem
 # planned anew (0.2-1.3 s each). Planning it takes Neo4j about 1.3 s the first time (the 17
 # statements apart: 0.6 s); the plan stays cached while Neo4j runs.
 WRITE_BATCH = _KEEP_PLAN + "\n".join(
-    "CALL () {\n" + statement.strip().replace("$rows", "$batch." + attribute) + "\n}"
-    for attribute, statement in _WRITE_ORDER
+    f"CALL ({', '.join(imports)}) {{\n" + statement.strip().replace("$rows", "$batch." + attribute) + "\n}"
+    for attribute, statement, imports in _WRITE_ORDER
 )
-WRITE_ATTRIBUTES: tuple[str, ...] = tuple(attribute for attribute, _ in _WRITE_ORDER)
+WRITE_ATTRIBUTES: tuple[str, ...] = tuple(attribute for attribute, _, _ in _WRITE_ORDER)

@@ -63,7 +63,7 @@ def _edges_and_facets(rows: Iterable[Row]) -> tuple[list[Row], list[Row]]:
         edges.append(row)
         if facets:
             faceted.append({"run_id": row["run_id"], "namespace": row["namespace"], "name": row["name"],
-                            "facets": facets})
+                            "r": row["r"], "d": row["d"], "facets": facets})
     return edges, faceted
 
 
@@ -134,6 +134,12 @@ class _Planner:
         self.version_fields: dict[tuple[str, str, str], _Schema] = {}
         self.column_edges: dict[tuple[Any, ...], Row] = {}
         self.symlinks: dict[tuple[str, str, str, str], Row] = {}
+        # Each row's place in its statement's list: the Cypher finds a node merged earlier in the batch
+        # at that index of the earlier statement's node list (cypher.WRITE_ORDER).
+        self.dataset_at: dict[tuple[str, str], int] = {}
+        self.job_at: dict[tuple[str, str], int] = {}
+        self.run_at: dict[tuple[str, str, str], int] = {}
+        self.version_at: dict[tuple[str, str, str], int] = {}
 
     def add(self, event: LineageEvent) -> None:
         at = event.event_time_us
@@ -143,6 +149,7 @@ class _Planner:
         if job is not None:
             row = self.jobs.get((job.namespace, job.name))
             if row is None:
+                self.job_at[(job.namespace, job.name)] = len(self.jobs)
                 row = self.jobs[(job.namespace, job.name)] = {
                     "namespace": job.namespace, "name": job.name, "first": at, "last": at, "facets": {}}
             else:
@@ -164,6 +171,7 @@ class _Planner:
         key = dataset.key
         row = self.datasets.get(key)
         if row is None:
+            self.dataset_at[key] = len(self.datasets)
             row = self.datasets[key] = {
                 "namespace": dataset.namespace, "name": dataset.name, "first": at, "last": at,
                 "rule": dataset.naming_rule, "raw": [], "facets": {}, "partition": "", "partition_at": -1}
@@ -189,7 +197,8 @@ class _Planner:
                         edge = self.column_edges[edge_key] = {
                             "in_namespace": source.namespace, "in_name": source.name, "in_field": source.field,
                             "out_namespace": dataset.namespace, "out_name": dataset.name,
-                            "out_field": lineage.output_field, "type": edge_key[6], "subtype": edge_key[7],
+                            "out_field": lineage.output_field, "d": self.dataset_at[key],
+                            "type": edge_key[6], "subtype": edge_key[7],
                             "masking": False, "description": "", "description_at": -1, "first": at, "last": at}
                     else:
                         _span(edge, at)
@@ -203,7 +212,8 @@ class _Planner:
                 alias = self.symlinks.get(link_key)
                 if alias is None:
                     alias = self.symlinks[link_key] = {
-                        "namespace": dataset.namespace, "name": dataset.name, "alias_namespace": link.namespace,
+                        "namespace": dataset.namespace, "name": dataset.name, "d": self.dataset_at[key],
+                        "alias_namespace": link.namespace,
                         "alias_name": link.name, "type": "", "type_at": -1, "first": at, "last": at}
                 else:
                     _span(alias, at)
@@ -217,9 +227,10 @@ class _Planner:
         version_key = (*key, schema.fingerprint)
         version = self.schema_versions.get(version_key)
         if version is None:
+            self.version_at[version_key] = len(self.schema_versions)
             self.schema_versions[version_key] = {
                 "namespace": key[0], "name": key[1], "fingerprint": schema.fingerprint, "fields": schema.text,
-                "first": at, "last": at}
+                "d": self.dataset_at[key], "first": at, "last": at}
             self.version_fields[version_key] = schema
         else:
             _span(version, at)
@@ -232,8 +243,10 @@ class _Planner:
         run_key = (run.run_id, job.namespace, job.name)
         row = self.runs.get(run_key)
         if row is None:
+            self.run_at[run_key] = len(self.runs)
             row = self.runs[run_key] = {
-                "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name, "first": at, "last": at,
+                "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
+                "j": self.job_at[(job.namespace, job.name)], "first": at, "last": at,
                 "state": "", "rank": -1, "state_at": -1, "started": None, "facets": {}}
         else:
             _span(row, at)
@@ -258,17 +271,19 @@ class _Planner:
                 if io is None:
                     io = self.run_io[io_key] = {
                         "run_id": run.run_id, "job_namespace": job.namespace, "job_name": job.name,
-                        "namespace": d.namespace, "name": d.name, "first": at, "last": at, "facets": {}}
+                        "namespace": d.namespace, "name": d.name, "r": self.run_at[run_key],
+                        "j": row["j"], "d": self.dataset_at[d.key], "first": at, "last": at, "facets": {}}
                 else:
                     _span(io, at)
                 if d.io_facets:
                     merge_facets(io["facets"], d.io_facets, at)
 
 
-def _field_rows(versions: dict[tuple[str, str, str], _Schema]) -> list[Row]:
+def _field_rows(planner: _Planner) -> list[Row]:
     """One row per schema version of the batch, with its fields (typing is decided in Cypher)."""
-    return [{"namespace": namespace, "name": name, "fingerprint": fingerprint, "fields": list(schema.rows)}
-            for (namespace, name, fingerprint), schema in versions.items()]
+    return [{"namespace": namespace, "name": name, "fingerprint": fingerprint, "fields": list(schema.rows),
+             "d": planner.dataset_at[(namespace, name)], "v": planner.version_at[(namespace, name, fingerprint)]}
+            for (namespace, name, fingerprint), schema in planner.version_fields.items()]
 
 
 def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, applied_at_us: int = 0) -> GraphBatch:
@@ -292,10 +307,11 @@ def plan_batch(events: Iterable[LineageEvent], offsets: Iterable[Row] = (), *, a
         run_write_facets=run_write_facets,
         job_reads=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "reads"),
         job_writes=_with_facet_rows(r for (d, *_), r in planner.job_io.items() if d == "writes"),
-        schemas=[{"namespace": namespace, "name": name, "at": at, "fingerprint": schema.fingerprint,
-                  "fields": list(schema.rows)} for (namespace, name), (at, schema) in planner.schemas.items()],
+        schemas=[{"namespace": namespace, "name": name, "d": planner.dataset_at[(namespace, name)], "at": at,
+                  "fingerprint": schema.fingerprint, "fields": list(schema.rows)}
+                 for (namespace, name), (at, schema) in planner.schemas.items()],
         schema_versions=list(planner.schema_versions.values()),
-        fields=_field_rows(planner.version_fields),
+        fields=_field_rows(planner),
         column_edges=list(planner.column_edges.values()),
         symlinks=list(planner.symlinks.values()),
         applied_events=list(applied.values()),

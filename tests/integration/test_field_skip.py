@@ -34,8 +34,16 @@ def test_an_older_version_whose_fields_the_latest_has_sets_nothing(services, gra
             sink.write(plan_batch([event]))
 
     def properties_set(event: LineageEvent) -> int:
+        (row,) = plan_batch([event]).fields
+        # The statement finds its dataset and version in the lists the batch's earlier statements
+        # return (row "d" and "v" index them); alone, it is given them.
+        bound = ("MATCH (d:Dataset {namespace: $namespace, name: $name})\n"
+                 "MATCH (v:SchemaVersion {namespace: $namespace, name: $name, fingerprint: $fingerprint})\n"
+                 "WITH [d] AS datasets, [v] AS versions\n")
+        assert (row["d"], row["v"]) == (0, 0)
         with graph.session() as session:
-            return session.run(UPSERT_FIELDS, rows=plan_batch([event]).fields).consume().counters.properties_set
+            return session.run(bound + UPSERT_FIELDS, rows=[row], namespace=row["namespace"], name=row["name"],
+                               fingerprint=row["fingerprint"]).consume().counters.properties_set
 
     assert properties_set(older) == 0  # seen before, older than the latest, which has id and v
     assert properties_set(wider) > 0  # the latest lacks x: the version is merged again

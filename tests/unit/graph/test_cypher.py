@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
-from lineage_stream.graph.cypher import SCHEMA, WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_ORDER, schema_missing
+from lineage_stream.graph.cypher import SCHEMA, WRITE_ATTRIBUTES, WRITE_BATCH, WRITE_IMPORTS, WRITE_ORDER, schema_missing
 from lineage_stream.graph.plan import GraphBatch
 
 
@@ -14,14 +14,31 @@ def test_every_row_kind_is_a_subquery_in_write_order_reading_its_own_list() -> N
     assert set(WRITE_ATTRIBUTES) == {f.name for f in fields(GraphBatch)}
     assert "$rows" not in WRITE_BATCH
     assert set(re.findall(r"\$[\w.]+", WRITE_BATCH)) == {f"$batch.{a}" for a in WRITE_ATTRIBUTES}
-    unwinds = re.findall(r"^CALL \(\) \{\nUNWIND \$batch\.(\w+) AS row$", WRITE_BATCH, flags=re.MULTILINE)
+    unwinds = re.findall(r"^CALL \([\w, ]*\) \{\nUNWIND \$batch\.(\w+) AS row$", WRITE_BATCH, flags=re.MULTILINE)
     assert tuple(unwinds) == WRITE_ATTRIBUTES
 
 
 def test_each_subquery_is_its_statement_unchanged_but_for_the_parameter() -> None:
     for attribute, statement in WRITE_ORDER:
         body = statement.removeprefix("CYPHER replan=skip\n").strip().replace("$rows", f"$batch.{attribute}")
-        assert f"CALL () {{\n{body}\n}}" in WRITE_BATCH, attribute
+        assert f"CALL ({', '.join(WRITE_IMPORTS[attribute])}) {{\n{body}\n}}" in WRITE_BATCH, attribute
+
+
+# The node lists the statements hand on, and the batch attribute whose rows each list follows.
+LISTS = {"datasets": "datasets", "jobs": "jobs", "runs": "runs", "versions": "schema_versions"}
+
+
+def test_a_statement_reads_only_node_lists_that_an_earlier_one_returned_in_its_rows_order() -> None:
+    returned: dict[str, str] = {}
+    for attribute, statement in WRITE_ORDER:
+        used = set(re.findall(r"(\w+)\[row\.\w+\]", statement))
+        assert used == set(WRITE_IMPORTS[attribute]), attribute
+        assert all(returned.get(name) for name in used), (attribute, used, returned)
+        for node, name in re.findall(r"^RETURN collect\((\w+)\) AS (\w+)$", statement, flags=re.MULTILINE):
+            assert LISTS[name] == attribute, (attribute, name)
+            assert statement.removeprefix("CYPHER replan=skip\n").strip().splitlines()[0] == "UNWIND $rows AS row", attribute
+            returned[name] = node
+    assert set(returned) == set(LISTS)
 
 
 def test_schema_missing_names_the_statements_whose_constraint_or_index_does_not_exist() -> None:

@@ -101,7 +101,7 @@ def test_io_facets_belong_to_the_run_edge_and_run_facets_to_the_run():
     (edge,) = batch.run_reads
     assert "facets" not in edge  # set by a statement of its own, on the rows that carry facets
     (edge_facets,) = batch.run_read_facets
-    assert edge_facets == {"run_id": "r", "namespace": read.namespace, "name": "src",
+    assert edge_facets == {"run_id": "r", "namespace": read.namespace, "name": "src", "r": 0, "d": 0,
                            "facets": [{"name": "dataQualityMetrics", "at": BASE_US, "text": '{"rowCount":3}'}]}
     assert batch.run_write_facets == []
     (run,) = batch.runs

@@ -48,7 +48,72 @@ def test_plan_is_independent_of_event_order():
         again = plan_batch(shuffled)
         for attribute in ("datasets", "runs", "run_reads", "run_read_facets", "run_writes", "run_write_facets"):
             key = lambda row: sorted(row.items(), key=lambda kv: kv[0]).__repr__()
-            assert sorted(map(key, getattr(again, attribute))) == sorted(map(key, getattr(reference, attribute)))
+            assert sorted(map(key, resolved(again, attribute))) == sorted(map(key, resolved(reference, attribute)))
+
+
+# A row names a node merged earlier in the batch by its index in that statement's rows: (key, the
+# rows it indexes, the fields that identify the referenced row).
+REFERENCES = {"d": ("datasets", ("namespace", "name")), "j": ("jobs", ("namespace", "name")),
+              "r": ("runs", ("run_id", "job_namespace", "job_name")),
+              "v": ("schema_versions", ("namespace", "name", "fingerprint"))}
+
+
+def resolved(batch, attribute):
+    """The rows of ``attribute`` with each reference replaced by the identity of the row it indexes."""
+    out = []
+    for row in getattr(batch, attribute):
+        row = dict(row)
+        for key, (target, identity) in REFERENCES.items():
+            if key in row:
+                referenced = getattr(batch, target)[row[key]]
+                row[key] = tuple(referenced[name] for name in identity)
+        out.append(row)
+    return out
+
+
+# What each row kind's references must resolve to, in the row's own fields.
+EXPECTED = {
+    "symlinks": {"d": ("namespace", "name")},
+    "runs": {"j": ("job_namespace", "job_name")},
+    "run_reads": {"r": ("run_id", "job_namespace", "job_name"), "d": ("namespace", "name"), "j": ("job_namespace", "job_name")},
+    "run_writes": {"r": ("run_id", "job_namespace", "job_name"), "d": ("namespace", "name"), "j": ("job_namespace", "job_name")},
+    "run_read_facets": {"d": ("namespace", "name")},
+    "run_write_facets": {"d": ("namespace", "name")},
+    "schemas": {"d": ("namespace", "name")},
+    "schema_versions": {"d": ("namespace", "name")},
+    "fields": {"d": ("namespace", "name"), "v": ("namespace", "name", "fingerprint")},
+    "column_edges": {"d": ("out_namespace", "out_name")},
+}
+
+
+def test_every_reference_indexes_the_row_of_the_node_it_names_whatever_the_order():
+    from lineage_stream.model import Symlink
+
+    def out(name, i):
+        return dataset(name, fields=(SchemaField("x", "INT" if i % 2 else "BIGINT"),),
+                       column_lineage=(FieldLineage("x", (InputField("postgres://db:5432", f"src{i % 3}", "x", ()),)),),
+                       symlinks=(Symlink("hive://meta", f"alias_{name}", "TABLE"),),
+                       io_facets={"outputStatistics": f'{{"rowCount":{i}}}'})
+
+    events = [run_event(f"r{i % 5}", state=s, at_us=BASE_US + i, job=("ns", f"job{i % 3}"),
+                        inputs=(dataset(f"in{i % 4}", io_facets={"dataQualityMetrics": f'{{"rowCount":{i}}}'}),
+                                dataset(f"in{(i + 1) % 4}")), outputs=(out(f"out{i % 2}", i),))
+              for i, s in enumerate([RunState.START, RunState.COMPLETE, RunState.FAIL] * 6)]
+    events += [replace(events[0], event_id="same-run-other-job", job=replace(events[0].job, name="copied"))]
+    for seed in range(10):
+        shuffled = events[:]
+        random.Random(seed).shuffle(shuffled)
+        batch = plan_batch(shuffled)
+        for attribute, references in EXPECTED.items():
+            rows = getattr(batch, attribute)
+            assert rows, attribute
+            for row, resolved_row in zip(rows, resolved(batch, attribute)):
+                assert set(references) <= set(row), (attribute, row)
+                for key, own in references.items():
+                    expected = tuple(row[name] for name in own)
+                    assert resolved_row[key][:len(expected)] == expected, (attribute, key, row)
+        for row, resolved_row in zip(batch.run_write_facets, resolved(batch, "run_write_facets")):
+            assert resolved_row["r"][0] == row["run_id"]
 
 
 def test_schema_column_lineage_parent_and_offsets():

@@ -108,8 +108,8 @@ def _leads_with_event_id(writer: Any) -> bool:
         return False
     first = fields[0]
     kind = first.get("type")
-    return first.get("name") == "event_id" and (kind == "string" or (isinstance(kind, dict) and kind.get("type") == "string"
-                                                                    and not kind.get("logicalType")))
+    plain = kind == "string" or (isinstance(kind, dict) and kind.get("type") == "string" and not kind.get("logicalType"))
+    return first.get("name") == "event_id" and plain
 
 
 def _leading_string(value: bytes, at: int) -> str | None:

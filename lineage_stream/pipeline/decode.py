@@ -36,10 +36,10 @@ class AvroDecoder:
         self._reader = reader
         self._max_bytes = max_bytes
         self._clock_us = clock_us
-        self._plans: dict[int, tuple[Any, Any, Any]] = {}
+        self._plans: dict[int, tuple[Any, Any, Any, bool]] = {}
+        """Per schema ID decoded here: (schema to read with, reader schema or None, the writer schema,
+        whether the writer's first field is the string ``event_id``)."""
         self._schemas_built = Schemas()
-        self._leading_id: dict[int, bool] = {}
-        """Per schema ID decoded here: whether the writer's first field is the string ``event_id``."""
 
     def _plan(self, schema_id: int, writer: Any) -> tuple[Any, Any]:
         """(schema to read with, reader schema or None), once per schema ID.
@@ -52,11 +52,10 @@ class AvroDecoder:
         if plan is None or plan[2] is not writer:
             if writer == self._reader.parsed:
                 bare = fastavro.parse_schema(json.loads(fastavro.schema.to_parsing_canonical_form(writer)))
-                plan = (bare, None, writer)
+                plan = (bare, None, writer, _leads_with_event_id(writer))
             else:
-                plan = (writer, self._reader.parsed, writer)
+                plan = (writer, self._reader.parsed, writer, _leads_with_event_id(writer))
             self._plans[schema_id] = plan
-            self._leading_id[schema_id] = _leads_with_event_id(writer)
         return plan[0], plan[1]
 
     def event_id(self, value: bytes | None) -> str | None:
@@ -69,7 +68,8 @@ class AvroDecoder:
         """
         if value is None or len(value) < 6 or value[0] != 0 or len(value) > self._max_bytes:
             return None
-        if not self._leading_id.get(int.from_bytes(value[1:5], "big")):
+        plan = self._plans.get(int.from_bytes(value[1:5], "big"))
+        if plan is None or not plan[3]:
             return None
         return _leading_string(value, 5)
 

@@ -188,7 +188,6 @@ class DedupStage:
         return None if self._dedup.is_duplicate(event.event_id, self._clock_us()) else event
 
 
-
 class SeenBefore:
     """Tells a record whose event ID the window holds from its first bytes, before it is decoded.
 

@@ -104,7 +104,12 @@ SET {_span("d")},
         THEN row.partition ELSE d.last_partition END,
     d.last_partition_at_us = CASE WHEN row.partition_at > coalesce(d.last_partition_at_us, -1)
         THEN row.partition_at ELSE d.last_partition_at_us END{_facets("d")}
-RETURN collect(d) AS datasets
+WITH d
+CALL (d) {{
+  OPTIONAL MATCH (d)-[:ALIAS_OF]->(canonical:Dataset)
+  RETURN collect(canonical) AS canonical
+}}
+RETURN collect(d) AS datasets, collect(CASE WHEN size(canonical) = 0 THEN [d] ELSE canonical END) AS canonicals
 """
 
 UPSERT_JOBS = f"""
@@ -166,12 +171,10 @@ MERGE (j)-[:CHILD_OF]->(pj)
 # job that ran a hundred times in the batch costs one job-level update, not a hundred.
 _RUN_IO = """
 UNWIND $rows AS row
-WITH runs[row.r] AS r, datasets[row.d] AS named, jobs[row.j] AS j, row
-OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
-WITH r, j, row, coalesce(canonical, named) AS d
-OPTIONAL MATCH {run_edge_existing}
-WITH r, d, j, row, existing IS NULL AS is_new
+WITH runs[row.r] AS r, canonicals[row.d] AS canonical, jobs[row.j] AS j, row
+UNWIND canonical AS d
 MERGE {run_edge}
+WITH r, d, j, row, e, e.first_seen_us IS NULL AS is_new
 SET {span_e}
 WITH j, d, min(row.first) AS runs_first, max(row.last) AS runs_last, sum(CASE WHEN is_new THEN 1 ELSE 0 END) AS added
 MERGE {job_edge}
@@ -187,18 +190,17 @@ SET {span_je},
 # of a 500-record batch's write.
 _RUN_IO_FACETS = """
 UNWIND $rows AS row
-WITH runs[row.r] AS r, datasets[row.d] AS named, row
-OPTIONAL MATCH (named)-[:ALIAS_OF]->(canonical:Dataset)
-WITH r, row, coalesce(canonical, named) AS d
+WITH runs[row.r] AS r, canonicals[row.d] AS canonical, row
+UNWIND canonical AS d
 MATCH {run_edge}{facets_e}
 """
 
 LINK_RUN_READS = _RUN_IO.format(
-    run_edge_existing="(d)-[existing:READ_BY]->(r)", run_edge="(d)-[e:READ_BY]->(r)",
+    run_edge="(d)-[e:READ_BY]->(r)",
     job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
-    run_edge_existing="(r)-[existing:WROTE]->(d)", run_edge="(r)-[e:WROTE]->(d)",
+    run_edge="(r)-[e:WROTE]->(d)",
     job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
 )
 SET_RUN_READ_FACETS = _RUN_IO_FACETS.format(run_edge="(d)-[e:READ_BY]->(r)", facets_e=_facets("e"))
@@ -299,7 +301,8 @@ SET {_span("e")},
 # alias does not gather aliases, so alias chains and cycles cannot form.
 LINK_SYMLINKS = f"""
 UNWIND $rows AS row
-WITH datasets[row.d] AS d, row
+MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})
+WITH d, row
 WHERE NOT EXISTS {{ MATCH (d)-[:ALIAS_OF]->() }}
 MERGE (a:Dataset {{namespace: row.alias_namespace, name: row.alias_name}})
 SET {_span("a")}
@@ -356,15 +359,15 @@ _KEEP_PLAN = "CYPHER replan=skip\n"
 # index in that list (``graph/plan.py`` numbers them), so the node is found once per batch, by its
 # MERGE, instead of by an index seek in every statement that links it.
 _WRITE_ORDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("symlinks", LINK_SYMLINKS, ()),
     ("datasets", UPSERT_DATASETS, ()),
-    ("symlinks", LINK_SYMLINKS, ("datasets",)),
     ("jobs", UPSERT_JOBS, ()),
     ("runs", UPSERT_RUNS, ("jobs",)),
     ("parents", LINK_PARENTS, ()),
-    ("run_reads", LINK_RUN_READS, ("runs", "datasets", "jobs")),
-    ("run_read_facets", SET_RUN_READ_FACETS, ("runs", "datasets")),
-    ("run_writes", LINK_RUN_WRITES, ("runs", "datasets", "jobs")),
-    ("run_write_facets", SET_RUN_WRITE_FACETS, ("runs", "datasets")),
+    ("run_reads", LINK_RUN_READS, ("runs", "canonicals", "jobs")),
+    ("run_read_facets", SET_RUN_READ_FACETS, ("runs", "canonicals")),
+    ("run_writes", LINK_RUN_WRITES, ("runs", "canonicals", "jobs")),
+    ("run_write_facets", SET_RUN_WRITE_FACETS, ("runs", "canonicals")),
     ("job_reads", LINK_JOB_READS, ()),
     ("job_writes", LINK_JOB_WRITES, ()),
     ("schemas", UPSERT_SCHEMAS, ("datasets",)),

@@ -212,8 +212,7 @@ class _Planner:
                 alias = self.symlinks.get(link_key)
                 if alias is None:
                     alias = self.symlinks[link_key] = {
-                        "namespace": dataset.namespace, "name": dataset.name, "d": self.dataset_at[key],
-                        "alias_namespace": link.namespace,
+                        "namespace": dataset.namespace, "name": dataset.name, "alias_namespace": link.namespace,
                         "alias_name": link.name, "type": "", "type_at": -1, "first": at, "last": at}
                 else:
                     _span(alias, at)

@@ -24,8 +24,9 @@ def test_each_subquery_is_its_statement_unchanged_but_for_the_parameter() -> Non
         assert f"CALL ({', '.join(WRITE_IMPORTS[attribute])}) {{\n{body}\n}}" in WRITE_BATCH, attribute
 
 
-# The node lists the statements hand on, and the batch attribute whose rows each list follows.
-LISTS = {"datasets": "datasets", "jobs": "jobs", "runs": "runs", "versions": "schema_versions"}
+# The lists the statements hand on, and the batch attribute whose rows each list follows: a node per
+# row, or (canonicals) the list of nodes a dataset row's run edges attach to.
+LISTS = {"datasets": "datasets", "canonicals": "datasets", "jobs": "jobs", "runs": "runs", "versions": "schema_versions"}
 
 
 def test_a_statement_reads_only_node_lists_that_an_earlier_one_returned_in_its_rows_order() -> None:
@@ -34,11 +35,14 @@ def test_a_statement_reads_only_node_lists_that_an_earlier_one_returned_in_its_r
         used = set(re.findall(r"(\w+)\[row\.\w+\]", statement))
         assert used == set(WRITE_IMPORTS[attribute]), attribute
         assert all(returned.get(name) for name in used), (attribute, used, returned)
-        for node, name in re.findall(r"^RETURN collect\((\w+)\) AS (\w+)$", statement, flags=re.MULTILINE):
+        last = statement.strip().splitlines()[-1]
+        for value, name in re.findall(r"collect\(([^()]*(?:\([^()]*\)[^()]*)*)\) AS (\w+)", last) if last.startswith("RETURN ") else ():
             assert LISTS[name] == attribute, (attribute, name)
             assert statement.removeprefix("CYPHER replan=skip\n").strip().splitlines()[0] == "UNWIND $rows AS row", attribute
-            returned[name] = node
+            returned[name] = value
     assert set(returned) == set(LISTS)
+    # One entry per dataset row: the dataset itself, or the datasets it is an alias of.
+    assert returned["canonicals"] == "CASE WHEN size(canonical) = 0 THEN [d] ELSE canonical END"
 
 
 def test_schema_missing_names_the_statements_whose_constraint_or_index_does_not_exist() -> None:

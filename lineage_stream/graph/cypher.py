@@ -42,7 +42,7 @@ _SPAN = """{x}.first_seen_us = CASE WHEN {x}.first_seen_us IS NULL OR {first} < 
 # facet is its own property, facet_<name> (JSON text) and facetat_<name> (its event time); a deletion
 # sets facet_<name> to null and keeps the time, a tombstone. Appended to a statement that has {x}, row.
 _FACETS = """
-WITH {x}, row
+WITH {x}, row{keep}
 CALL ({x}, row) {{
   UNWIND row.facets AS f
   WITH {x}, f, 'facet_' + f.name AS text_key, 'facetat_' + f.name AS at_key
@@ -57,9 +57,9 @@ def _span(x: str, first: str = "row.first", last: str = "row.last") -> str:
     return _SPAN.format(x=x, first=first, last=last)
 
 
-def _facets(x: str) -> str:
-    """The facet rule's subquery for ``x``."""
-    return _FACETS.format(x=x)
+def _facets(x: str, keep: str = "") -> str:
+    """The facet rule's subquery for ``x`` (``keep``: more variables to carry past it)."""
+    return _FACETS.format(x=x, keep=f", {keep}" if keep else "")
 
 
 # Migration from the combined ``facets`` JSON text (with ``facets_at_us``) to one property per facet:
@@ -93,6 +93,10 @@ REMOVE n.facets, n.facets_at_us{_facets("n")}
 """
 
 
+# Besides the datasets, in row order, the datasets each one's run edges attach to (canonicals): the
+# datasets it is an alias of (ALIAS_OF), or itself. Looked up once per dataset of the batch, not once
+# per run edge: on a hot dataset each lookup reads its relationship groups (about 17 database hits), and
+# per run edge that was 25 of a record's 173. LINK_SYMLINKS runs first, so aliases the batch declares count.
 UPSERT_DATASETS = f"""
 UNWIND $rows AS row
 MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})
@@ -119,6 +123,11 @@ SET {_span("j")}{_facets("j")}
 RETURN collect(j) AS jobs
 """
 
+# A run this MERGE creates has no first_seen_us yet (every run the graph holds has one): "created".
+# Nothing else can hold an edge to it (the MERGE holds the run's unique-constraint lock until the
+# transaction commits), so its HAS_RUN edge, and its run edges (_RUN_IO, from created_runs), are
+# CREATEd: a MERGE of an edge looks for it twice (before and after locking both nodes), and a hot
+# dataset's or job's thousands of edges made that about a fifth of the batch's database hits.
 # The job keeps its latest run (the greatest (state_at_us, run_id); a run's state time never goes
 # back, so the maximum can be kept as runs arrive, in any order): "which state is this job in" is one
 # property read, not a scan of every run the job ever had.
@@ -126,8 +135,10 @@ UPSERT_RUNS = f"""
 UNWIND $rows AS row
 WITH jobs[row.j] AS j, row
 MERGE (r:Run {{run_id: row.run_id}})
-MERGE (j)-[:HAS_RUN]->(r)
-WITH j, r, row,
+WITH j, r, row, r.first_seen_us IS NULL AS created
+FOREACH (_ IN CASE WHEN created THEN [1] ELSE [] END | CREATE (j)-[:HAS_RUN]->(r))
+FOREACH (_ IN CASE WHEN created THEN [] ELSE [1] END | MERGE (j)-[:HAS_RUN]->(r))
+WITH j, r, row, created,
      row.rank > coalesce(r.state_rank, -1)
      OR (row.rank = r.state_rank AND (row.state_at > r.state_at_us
          OR (row.state_at = r.state_at_us AND row.state > r.state))) AS advances
@@ -138,14 +149,14 @@ SET {_span("r")},
     r.started_at_us = CASE WHEN row.started IS NOT NULL AND (r.started_at_us IS NULL OR row.started < r.started_at_us)
         THEN row.started ELSE r.started_at_us END
 SET r.ended_at_us = CASE WHEN r.state_rank >= 3 THEN r.state_at_us ELSE null END
-WITH j, r, row
+WITH j, r, row, created
 CALL (j, r) {{
   WITH j, r
   WHERE r.state_at_us > coalesce(j.latest_state_at_us, -1)
      OR (r.state_at_us = j.latest_state_at_us AND r.run_id >= j.latest_run_id)
   SET j.latest_run_id = r.run_id, j.latest_state = r.state, j.latest_state_at_us = r.state_at_us
-}}{_facets("r")}
-RETURN collect(r) AS runs
+}}{_facets("r", keep="created")}
+RETURN collect(r) AS runs, collect(created) AS created_runs
 """
 
 # A child's event is a sighting of its parent run and job: their spans include it.
@@ -168,15 +179,29 @@ MERGE (j)-[:CHILD_OF]->(pj)
 # from (Dataset)-[:READ_BY]->(Run)-[:WROTE]->(Dataset). run_count grows only when a run's edge is new,
 # so replaying an event never counts a run twice. The job-level edge is updated once per (job,
 # dataset) of the batch, with the span of all its runs' rows and the number of run edges created: a
-# job that ran a hundred times in the batch costs one job-level update, not a hundred.
+# job that ran a hundred times in the batch costs one job-level update, not a hundred. A row's dataset
+# is the one its name is an alias of, if any (UPSERT_DATASETS' canonicals); rows are made one per run
+# edge before it is created (a run ID two jobs share, or two names of one dataset, name it twice).
 _RUN_IO = """
 UNWIND $rows AS row
-WITH runs[row.r] AS r, canonicals[row.d] AS canonical, jobs[row.j] AS j, row
+WITH runs[row.r] AS r, created_runs[row.r] AS created, canonicals[row.d] AS canonical, jobs[row.j] AS j, row
 UNWIND canonical AS d
-MERGE {run_edge}
-WITH r, d, j, row, e, e.first_seen_us IS NULL AS is_new
+WITH r, d, any(c IN collect(created) WHERE c) AS created, collect(j) AS js, min(row.first) AS first,
+     max(row.last) AS last
+CALL (r, d, created) {{
+  WITH r, d, created WHERE created
+  CREATE {run_edge}
+  RETURN e
+  UNION
+  WITH r, d, created WHERE NOT created
+  MERGE {run_edge}
+  RETURN e
+}}
+WITH d, js, first, last, e, e.first_seen_us IS NULL AS is_new
 SET {span_e}
-WITH j, d, min(row.first) AS runs_first, max(row.last) AS runs_last, sum(CASE WHEN is_new THEN 1 ELSE 0 END) AS added
+WITH d, js, first, last, is_new
+UNWIND js AS j
+WITH j, d, min(first) AS runs_first, max(last) AS runs_last, sum(CASE WHEN is_new THEN 1 ELSE 0 END) AS added
 MERGE {job_edge}
   ON CREATE SET je.run_count = 0
 SET {span_je},
@@ -197,11 +222,11 @@ MATCH {run_edge}{facets_e}
 
 LINK_RUN_READS = _RUN_IO.format(
     run_edge="(d)-[e:READ_BY]->(r)",
-    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
+    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
     run_edge="(r)-[e:WROTE]->(d)",
-    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e"), span_je=_span("je", "runs_first", "runs_last"),
+    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
 )
 SET_RUN_READ_FACETS = _RUN_IO_FACETS.format(run_edge="(d)-[e:READ_BY]->(r)", facets_e=_facets("e"))
 SET_RUN_WRITE_FACETS = _RUN_IO_FACETS.format(run_edge="(r)-[e:WROTE]->(d)", facets_e=_facets("e"))
@@ -297,7 +322,8 @@ SET {_span("e")},
     e.description_at_us = CASE WHEN newer THEN row.description_at ELSE e.description_at_us END
 """
 
-# The dataset an event names is canonical; its symlinks point at it. A dataset that is itself an
+# The dataset an event names is canonical; its symlinks point at it. The first statement of the
+# batch (found by its identity), so that UPSERT_DATASETS sees the aliases it declares. A dataset that is itself an
 # alias does not gather aliases, so alias chains and cycles cannot form.
 LINK_SYMLINKS = f"""
 UNWIND $rows AS row
@@ -364,9 +390,9 @@ _WRITE_ORDER: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("jobs", UPSERT_JOBS, ()),
     ("runs", UPSERT_RUNS, ("jobs",)),
     ("parents", LINK_PARENTS, ()),
-    ("run_reads", LINK_RUN_READS, ("runs", "canonicals", "jobs")),
+    ("run_reads", LINK_RUN_READS, ("runs", "created_runs", "canonicals", "jobs")),
     ("run_read_facets", SET_RUN_READ_FACETS, ("runs", "canonicals")),
-    ("run_writes", LINK_RUN_WRITES, ("runs", "canonicals", "jobs")),
+    ("run_writes", LINK_RUN_WRITES, ("runs", "created_runs", "canonicals", "jobs")),
     ("run_write_facets", SET_RUN_WRITE_FACETS, ("runs", "canonicals")),
     ("job_reads", LINK_JOB_READS, ()),
     ("job_writes", LINK_JOB_WRITES, ()),

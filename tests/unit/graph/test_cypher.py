@@ -25,8 +25,10 @@ def test_each_subquery_is_its_statement_unchanged_but_for_the_parameter() -> Non
 
 
 # The lists the statements hand on, and the batch attribute whose rows each list follows: a node per
-# row, or (canonicals) the list of nodes a dataset row's run edges attach to.
-LISTS = {"datasets": "datasets", "canonicals": "datasets", "jobs": "jobs", "runs": "runs", "versions": "schema_versions"}
+# row, (canonicals) the list of nodes a dataset row's run edges attach to, (created_runs) whether the
+# batch's transaction created the row's run.
+LISTS = {"datasets": "datasets", "canonicals": "datasets", "jobs": "jobs", "runs": "runs", "created_runs": "runs",
+         "versions": "schema_versions"}
 
 
 def test_a_statement_reads_only_node_lists_that_an_earlier_one_returned_in_its_rows_order() -> None:

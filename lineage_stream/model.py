@@ -145,13 +145,6 @@ class LineageEvent:
     dataset: Dataset | None = None
     """The subject of a DatasetEvent."""
 
-    def with_parts(self, run: Run | None, job: Job | None, inputs: tuple[Dataset, ...], outputs: tuple[Dataset, ...],
-                   dataset: Dataset | None) -> LineageEvent:
-        """This event with these parts: what each stage returns when it changed any. Built directly:
-        ``dataclasses.replace`` looks the fields up at every call and took 1.6 us to this 0.6 us."""
-        return LineageEvent(self.event_id, self.kind, self.event_time_us, self.producer, self.event_type,
-                            self.schema_url, run, job, inputs, outputs, dataset)
-
 
 @dataclass(frozen=True, slots=True)
 class RecordOrigin:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
@@ -164,31 +163,26 @@ class Worker:
         values: dict[RecordOrigin, bytes | None] = {}
         next_offsets: dict[tuple[str, int], int] = {}
         duplicates: list[RecordOrigin] = []
-        consumed: Counter[str] = Counter()
-        try:
-            for message in messages:
-                error = message.error()
-                if error is not None:
-                    if error.code() != KafkaError._PARTITION_EOF:
-                        log.warning("consumer error: %s", error)
-                        self._metrics.kafka_error(error)
-                    continue
-                origin = _origin(message)
-                consumed[origin.topic] += 1
-                key = (origin.topic, origin.partition)
-                next_offsets[key] = max(next_offsets.get(key, 0), origin.offset + 1)
-                value = message.value()
-                values[origin] = value
-                if self._seen_before(origin.topic, value):  # a copy of an applied event: not decoded
-                    duplicates.append(origin)
-                    continue
-                try:
-                    decoded.append((origin, self._decode(origin.topic, value, stop)))
-                except RejectedRecord as rejection:
-                    rejected.append((origin, value, rejection))
-        finally:  # counted per batch: a labelled child's lookup and increment took 2.3 us per record
-            for topic, count in consumed.items():
-                self._metrics.consumed.labels(topic).inc(count)
+        for message in messages:
+            error = message.error()
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("consumer error: %s", error)
+                    self._metrics.kafka_error(error)
+                continue
+            origin = _origin(message)
+            self._metrics.consumed.labels(origin.topic).inc()
+            key = (origin.topic, origin.partition)
+            next_offsets[key] = max(next_offsets.get(key, 0), origin.offset + 1)
+            value = message.value()
+            values[origin] = value
+            if self._seen_before(origin.topic, value):  # a copy of an applied event: not decoded
+                duplicates.append(origin)
+                continue
+            try:
+                decoded.append((origin, self._decode(origin.topic, value, stop)))
+            except RejectedRecord as rejection:
+                rejected.append((origin, value, rejection))
         result = run_stages(self._stages, decoded)
         rejected.extend((r.item, values[r.item], r.error) for r in result.errors)
         if result.errors:
@@ -197,8 +191,8 @@ class Worker:
             self._on_not_applied([event_ids[r.item] for r in result.errors])
         duplicates.extend(origin for origin, _stage in result.dropped)
         oks = self._drop_applied(result.oks, duplicates, stop)
-        for topic, count in Counter(origin.topic for origin in duplicates).items():
-            self._metrics.duplicates.labels(topic).inc(count)
+        for origin in duplicates:
+            self._metrics.duplicates.labels(origin.topic).inc()
         offset_rows = [{"group": self._group_id, "topic": t, "partition": p, "next_offset": o}
                        for (t, p), o in next_offsets.items()]
         # Dead letters are acknowledged before the offsets that skip them are committed.

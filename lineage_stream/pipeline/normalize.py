@@ -38,12 +38,13 @@ class NormalizeStage:
         if run is not None and run.parent is not None:
             p_namespace, p_name = self._job_name(run.parent.job_namespace, run.parent.job_name)
             run = replace(run, parent=ParentRun(run.parent.run_id, p_namespace, p_name))
-        return event.with_parts(
-            run,
-            job,
-            tuple(self._dataset(d) for d in event.inputs),
-            tuple(self._dataset(d) for d in event.outputs),
-            self._dataset(event.dataset) if event.dataset is not None else None,
+        return replace(
+            event,
+            job=job,
+            run=run,
+            inputs=tuple(self._dataset(d) for d in event.inputs),
+            outputs=tuple(self._dataset(d) for d in event.outputs),
+            dataset=self._dataset(event.dataset) if event.dataset is not None else None,
         )
 
     def _dataset(self, dataset: Dataset) -> Dataset:

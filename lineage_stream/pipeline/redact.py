@@ -109,7 +109,7 @@ class RedactStage:
         unchanged = (run is event.run and job is event.job and dataset is event.dataset
                      and all(a is b for a, b in zip(inputs, event.inputs))
                      and all(a is b for a, b in zip(outputs, event.outputs)))
-        out = event if unchanged else event.with_parts(run, job, inputs, outputs, dataset)
+        out = event if unchanged else replace(event, run=run, job=job, inputs=inputs, outputs=outputs, dataset=dataset)
         if tally and self._on_redactions is not None:
             self._on_redactions(tally)
         return out

@@ -144,7 +144,7 @@ class RollupStage:
         if (run is event.run and dataset is event.dataset and _same(inputs, event.inputs)
                 and _same(outputs, event.outputs)):
             return event
-        return event.with_parts(run, event.job, inputs, outputs, dataset)
+        return replace(event, run=run, inputs=inputs, outputs=outputs, dataset=dataset)
 
 
 def _same(folded: tuple[Dataset, ...], original: tuple[Dataset, ...]) -> bool:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from lineage_stream.errors import ValidationError
-from lineage_stream.model import EventKind, LineageEvent, SchemaField
+from lineage_stream.model import Dataset, EventKind, LineageEvent
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -45,12 +45,13 @@ def _text(value: str, what: str, limit: int) -> None:
         raise ValidationError(f"{what} contains control characters")
 
 
-def _count_fields(fields: tuple[SchemaField, ...]) -> int:
-    """Fields at every depth (recursive: the decoders built the schema recursively, so its depth fits)."""
-    count = len(fields)
-    for field in fields:
-        if field.fields:
-            count += _count_fields(field.fields)
+def _count_fields(dataset: Dataset) -> int:
+    stack = list(dataset.fields or ())
+    count = 0
+    while stack:
+        field = stack.pop()
+        count += 1
+        stack.extend(field.fields)
     return count
 
 
@@ -91,7 +92,7 @@ def validate_event(event: LineageEvent, now_us: int, limits: Limits = DEFAULT_LI
         raise ValidationError(f"{len(datasets)} datasets in one event exceed {limits.max_datasets}")
     edges = 0
     for dataset in datasets:
-        fields = _count_fields(dataset.fields) if dataset.fields else 0
+        fields = _count_fields(dataset)
         if fields > limits.max_fields:
             raise ValidationError(f"dataset with {fields} schema fields exceeds {limits.max_fields}")
         edges += sum(len(lineage.inputs) for lineage in dataset.column_lineage)

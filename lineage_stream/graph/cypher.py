@@ -221,12 +221,12 @@ MATCH {run_edge}{facets_e}
 """
 
 LINK_RUN_READS = _RUN_IO.format(
-    run_edge="(d)-[e:READ_BY]->(r)",
-    job_edge="(d)-[je:INPUT_TO]->(j)", span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
+    run_edge="(d)-[e:READ_BY]->(r)", job_edge="(d)-[je:INPUT_TO]->(j)",
+    span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
 )
 LINK_RUN_WRITES = _RUN_IO.format(
-    run_edge="(r)-[e:WROTE]->(d)",
-    job_edge="(j)-[je:OUTPUTS]->(d)", span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
+    run_edge="(r)-[e:WROTE]->(d)", job_edge="(j)-[je:OUTPUTS]->(d)",
+    span_e=_span("e", "first", "last"), span_je=_span("je", "runs_first", "runs_last"),
 )
 SET_RUN_READ_FACETS = _RUN_IO_FACETS.format(run_edge="(d)-[e:READ_BY]->(r)", facets_e=_facets("e"))
 SET_RUN_WRITE_FACETS = _RUN_IO_FACETS.format(run_edge="(r)-[e:WROTE]->(d)", facets_e=_facets("e"))
@@ -323,8 +323,8 @@ SET {_span("e")},
 """
 
 # The dataset an event names is canonical; its symlinks point at it. The first statement of the
-# batch (found by its identity), so that UPSERT_DATASETS sees the aliases it declares. A dataset that is itself an
-# alias does not gather aliases, so alias chains and cycles cannot form.
+# batch (found by its identity), so that UPSERT_DATASETS sees the aliases it declares. A dataset that
+# is itself an alias does not gather aliases, so alias chains and cycles cannot form.
 LINK_SYMLINKS = f"""
 UNWIND $rows AS row
 MERGE (d:Dataset {{namespace: row.namespace, name: row.name}})

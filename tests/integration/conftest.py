@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import neo4j
 import pytest
 
-from lineage_stream.settings import worker_settings
+from lineage_stream.adapters.neo4j_sink import Neo4jSink
+from lineage_stream.settings import Neo4jSettings, worker_settings
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,13 @@ def graph(services: Services) -> Iterator[neo4j.Driver]:
             time.sleep(0.5 * (attempt + 1))
     yield driver
     driver.close()
+
+
+@pytest.fixture
+def sink(services: Services) -> Iterator[Neo4jSink]:
+    """The worker's Neo4j sink on the test services, for tests that write planned batches."""
+    with Neo4jSink(Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")) as sink:
+        yield sink
 
 
 @pytest.fixture

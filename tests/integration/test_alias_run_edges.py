@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.graph.plan import plan_batch
 from lineage_stream.model import Dataset, EventKind, LineageEvent, RunState, Symlink
-from lineage_stream.settings import Neo4jSettings
 from tests.factories import run_event
 
 pytestmark = pytest.mark.integration
@@ -41,12 +39,6 @@ def _edges(graph, tag: str) -> dict[str, set[tuple[str, str]]]:
     for r in records:
         edges.setdefault(r["type"], set()).add((r["a"], r["b"]) if r["runs"] is None else (r["a"], r["b"], r["runs"]))
     return edges
-
-
-@pytest.fixture
-def sink(services):
-    with Neo4jSink(Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")) as sink:
-        yield sink
 
 
 def test_run_edges_go_to_the_dataset_an_earlier_batch_made_the_name_an_alias_of(sink, graph, unique):

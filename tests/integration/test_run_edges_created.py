@@ -8,23 +8,16 @@ and no run counted twice on a job-level edge.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from lineage_stream.adapters.neo4j_sink import Neo4jSink
 from lineage_stream.graph.plan import plan_batch
 from lineage_stream.model import Dataset, ParentRun, RunState
-from lineage_stream.settings import Neo4jSettings
-from dataclasses import replace
 from tests.factories import run_event
 
 pytestmark = pytest.mark.integration
 T = 1_735_689_600_000_000
-
-
-@pytest.fixture
-def sink(services):
-    with Neo4jSink(Neo4jSettings(services.neo4j_uri, services.neo4j_user, services.neo4j_password, "neo4j")) as sink:
-        yield sink
 
 
 def _count(graph, pattern: str, **parameters) -> list[tuple]:

@@ -47,24 +47,46 @@ def event_to_record(event: LineageEvent) -> Record:
 
 
 class Schemas:
-    """The schemas already built, by content: one ``tuple[SchemaField, ...]`` per distinct schema.
+    """The schemas already built, by content: one ``tuple[SchemaField, ...]`` per distinct schema, and
+    one ``SchemaField`` per distinct field.
 
     Producers send the same schema with every run of a job, and building the frozen fields is most
     of the cost of a dataset; a lookup by a key of plain tuples is about six times cheaper, and the
     stages after decode then see the very same object for the same schema (their memos compare by
-    identity first). Bounded: a ``Memo`` of ``entries`` per generation.
+    identity first). Schemas also share their fields: the versions of a table's schema differ in a
+    column or two, tables repeat the same columns (``id``, ``created_at``), and a schema seen once
+    (a description quoting a ticket) then costs its one new field and a tuple, not a copy of every
+    field and of its key. Bounded: a ``Memo`` of ``entries`` schemas per generation, and one of
+    ``field_entries`` fields.
     """
 
-    def __init__(self, entries: int = 4_096) -> None:
+    def __init__(self, entries: int = 4_096, field_entries: int = 16_384) -> None:
         self._built: Memo[tuple[Any, ...], tuple[SchemaField, ...]] = Memo(entries)
+        self._fields: Memo[tuple[Any, ...], tuple[tuple[Any, ...], SchemaField]] = Memo(field_entries)
 
     def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
         key = _fields_key(records)
         built = self._built.get(key)
         if built is None:
-            built = _fresh_schema(records)
+            key, built = self._shared(key)
             self._built.put(key, built)
         return built
+
+    def _shared(self, key: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[SchemaField, ...]]:
+        """The schema of ``key`` built from the fields already built, and its key made of theirs."""
+        keys: list[tuple[Any, ...]] = []
+        fields: list[SchemaField] = []
+        for field_key in key:
+            hit = self._fields.get(field_key)
+            if hit is None:
+                name, kind, description, nested = field_key
+                nested_key, nested_fields = self._shared(nested) if nested else ((), ())
+                shared_key = (name, kind, description, nested_key)
+                hit = (shared_key, SchemaField(name, kind, description, nested_fields))
+                self._fields.put(shared_key, hit)
+            keys.append(hit[0])
+            fields.append(hit[1])
+        return tuple(keys), tuple(fields)
 
 
 def _fields_key(records: list[Record]) -> tuple[Any, ...]:

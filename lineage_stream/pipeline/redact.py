@@ -87,6 +87,8 @@ class RedactStage:
         """Per dataset: (its schema, redacted without io_facets or None when unchanged, counts)."""
         self._clean_shapes: Memo[tuple[str, str], bool] = Memo(half)
         """(facet name, shape) of facets that redaction left as they were and counted nothing in (``_facet``)."""
+        self._redacted_schemas: Memo[tuple[SchemaField, ...], tuple[SchemaField, ...]] = Memo(half)
+        """Each redacted schema by its content (``_schema``)."""
         self._keep_field_names = self._redactor.keeps("field.name")
 
     def set_suppression(self, suppression: Suppression) -> None:
@@ -98,7 +100,7 @@ class RedactStage:
         if pending is not None and pending != self._redactor.suppression:
             self._redactor = self._redactor.with_suppression(pending)
             for memo in (self._ids, self._facets_memo, self._fields_memo, self._lineage_memo, self._datasets,
-                         self._clean_shapes):
+                         self._clean_shapes, self._redacted_schemas):
                 memo.clear()
         tally: Tally = Counter()
         run = self._run(event.run, tally) if event.run else None
@@ -260,14 +262,29 @@ class RedactStage:
         return name if self._keep_field_names else self._id(name, tally)
 
     def _schema(self, fields: tuple[SchemaField, ...] | None, tally: Tally) -> tuple[SchemaField, ...]:
-        return tuple(self._field(f, tally) for f in fields or ())
+        """The schema redacted: ``fields`` itself when no field changes; otherwise the unchanged fields
+        stay the same objects, and equal redacted schemas are one object (a column description quoting
+        a different e-mail address at every run redacts to the same schema every time)."""
+        fields = fields or ()
+        redacted = tuple(self._field(f, tally) for f in fields)
+        if all(a is b for a, b in zip(redacted, fields)):
+            return fields
+        shared = self._redacted_schemas.get(redacted)
+        if shared is None:
+            self._redacted_schemas.put(redacted, redacted)
+            shared = redacted
+        return shared
 
     def _lineages(self, lineages: tuple[FieldLineage, ...], tally: Tally) -> tuple[FieldLineage, ...]:
         return tuple(self._lineage(c, tally) for c in lineages)
 
     def _field(self, field: SchemaField, tally: Tally) -> SchemaField:
-        return SchemaField(self._field_name(field.name, tally), field.type, self._text(field.description, tally),
-                           tuple(self._field(f, tally) for f in field.fields))
+        """The field redacted; the very same object when nothing in it changes."""
+        name, description = self._field_name(field.name, tally), self._text(field.description, tally)
+        nested = tuple(self._field(f, tally) for f in field.fields)
+        if name == field.name and description == field.description and all(a is b for a, b in zip(nested, field.fields)):
+            return field
+        return SchemaField(name, field.type, description, nested)
 
     def _lineage(self, lineage: FieldLineage, tally: Tally) -> FieldLineage:
         return FieldLineage(self._field_name(lineage.output_field, tally), tuple(

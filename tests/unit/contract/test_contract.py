@@ -107,3 +107,30 @@ def test_equal_schemas_decode_to_one_shared_object_and_different_ones_do_not():
         record["outputs"][0]["fields"][0]["name"] = f"id_{n}"
         assert event_from_record(record, schemas).outputs[0].fields[0].name == f"id_{n}"
     assert len(schemas._built) <= 4
+
+
+def test_schemas_share_their_fields_so_a_schema_seen_once_costs_only_what_is_new_in_it():
+    """Versions of a table's schema, and tables with the same columns, share the fields both have:
+    a changed field (here a description, then a nested type) is a new object, the others are the very
+    objects built before, nested fields included; the field memo is bounded and builds correctly
+    after forgetting."""
+    from lineage_stream.contract.codec import Schemas
+
+    schemas = Schemas(entries=8, field_entries=4)
+
+    def fields(description: str, nested_type: str = "STRING") -> tuple[SchemaField, ...]:
+        record = event_to_record(full_event())
+        record["outputs"][0]["fields"][0]["description"] = description
+        record["outputs"][0]["fields"][1]["fields"][0]["type"] = nested_type
+        return event_from_record(record, schemas).outputs[0].fields
+
+    first, second, third = fields("key"), fields("a ticket by jane"), fields("key", "VARCHAR")
+    assert first is fields("key") and first == full_event().outputs[0].fields
+    assert second[0] == SchemaField("id", "BIGINT", "a ticket by jane") and second[0] is not first[0]
+    assert second[1] is first[1] and second[1].fields[0] is first[1].fields[0]
+    assert third[0] is first[0] and third[1] is not first[1]
+    assert third[1] == SchemaField("address", "STRUCT", fields=(SchemaField("city", "VARCHAR"),))
+    for n in range(12):  # many new fields: both memos stay bounded, every schema still built right
+        assert fields(f"note {n}")[0] == SchemaField("id", "BIGINT", f"note {n}")
+    assert len(schemas._fields) <= 8 and len(schemas._built) <= 16
+    assert fields("key") == first

@@ -98,6 +98,32 @@ def test_an_equal_schema_in_another_object_is_redacted_again_not_taken_from_the_
     assert other.outputs[0].fields == (SchemaField("a", "int", "no contact"),)
 
 
+def test_a_redacted_schema_keeps_its_unchanged_fields_and_equal_results_are_one_object():
+    """Only the fields redaction changes are new objects, and two schemas that redact to the same one
+    (a description quoting another address at every run) come out as the very same tuple: the plan's
+    schema memo, which finds a schema by identity, then holds it once."""
+    from lineage_stream.model import SchemaField
+
+    nested = SchemaField("source", "STRUCT", None, (SchemaField("at", "TIMESTAMP"),))
+    clean = (SchemaField("id", "INT", "The key."), nested)
+    stage = RedactStage()
+
+    def redacted(*extra: SchemaField) -> tuple[SchemaField, ...]:
+        return stage(run_event(outputs=(dataset("t", fields=(*clean, *extra)),))).outputs[0].fields
+
+    jane = redacted(SchemaField("owner", "VARCHAR", "Backfilled by jane@example.com."))
+    john = redacted(SchemaField("owner", "VARCHAR", "Backfilled by john@example.com."))
+    assert jane is john and "example.com" not in repr(jane)
+    assert jane[2] == SchemaField("owner", "VARCHAR", "Backfilled by <EMAIL_ADDRESS>.")
+    assert jane[0] is clean[0] and jane[1] is nested
+    deep = redacted(SchemaField("audit", "STRUCT", None, (SchemaField("by", "VARCHAR", "ops@example.com"),
+                                                          SchemaField("at", "TIMESTAMP"))))
+    assert deep[:2] == clean and deep[0] is clean[0]
+    assert deep[2].fields[0].description == "<EMAIL_ADDRESS>" and deep[2].fields[1] == SchemaField("at", "TIMESTAMP")
+    fields = (*clean, SchemaField("note", "VARCHAR", "no contact"))
+    assert stage(run_event(outputs=(dataset("t", fields=fields),))).outputs[0].fields is fields
+
+
 def test_a_new_suppression_list_forgets_memoized_datasets():
     from lineage_stream.governance.policy import load_policy
     from lineage_stream.governance.redactor import PolicyRedactor

@@ -166,3 +166,22 @@ def test_a_schema_seen_in_an_earlier_batch_plans_the_same_rows_and_later_batches
     assert again.schema_versions[0]["fingerprint"] == first.schema_versions[0]["fingerprint"]
     renamed = plan_batch([run_event("r3", outputs=(dataset("t", fields=(SchemaField("id", "INT", "key"),)),))])
     assert renamed.schema_versions[0]["fingerprint"] != first.schema_versions[0]["fingerprint"]
+
+
+def test_schemas_that_share_field_objects_plan_each_of_their_fields_alike():
+    """A field's rows are kept per field object and shared by the schemas that hold it (the decoder
+    builds one object per distinct field): each schema still plans all of its own fields, nested ones
+    by dotted path, and its fingerprint is that of an equal schema made of other objects."""
+    key, address = SchemaField("id", "BIGINT", "key"), SchemaField("address", "STRUCT", fields=(SchemaField("city", "STRING"),))
+
+    def planned(name: str, fields: tuple[SchemaField, ...]):
+        return plan_batch([run_event(f"r-{name}", outputs=(dataset(name, fields=fields),))])
+
+    one, two = planned("t", (key, address)), planned("u", (SchemaField("note", "TEXT"), address, key))
+    assert [f["name"] for f in one.fields[0]["fields"]] == ["id", "address", "address.city"]
+    assert [f["name"] for f in two.fields[0]["fields"]] == ["note", "address", "address.city", "id"]
+    copied = planned("v", (SchemaField("id", "BIGINT", "key"),
+                           SchemaField("address", "STRUCT", fields=(SchemaField("city", "STRING"),))))
+    assert copied.schema_versions[0]["fingerprint"] == one.schema_versions[0]["fingerprint"]
+    assert copied.fields[0]["fields"] == one.fields[0]["fields"]
+    assert two.schema_versions[0]["fingerprint"] != one.schema_versions[0]["fingerprint"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from lineage_stream.memo import Memo
 from lineage_stream.model import (
@@ -56,13 +56,15 @@ class Schemas:
     identity first). Schemas also share their fields: the versions of a table's schema differ in a
     column or two, tables repeat the same columns (``id``, ``created_at``), and a schema seen once
     (a description quoting a ticket) then costs its one new field and a tuple, not a copy of every
-    field and of its key. Bounded: a ``Memo`` of ``entries`` schemas per generation, and one of
-    ``field_entries`` fields.
+    field and of its key. A job's column lineage is the same at every run too: ``lineage`` shares it
+    the same way, by content. Bounded: a ``Memo`` of ``entries`` schemas per generation, one of
+    ``field_entries`` fields and one of ``entries`` column lineages.
     """
 
     def __init__(self, entries: int = 4_096, field_entries: int = 16_384) -> None:
         self._built: Memo[tuple[Any, ...], tuple[SchemaField, ...]] = Memo(entries)
         self._fields: Memo[tuple[Any, ...], tuple[tuple[Any, ...], SchemaField]] = Memo(field_entries)
+        self._lineages: Memo[tuple[Any, ...], tuple[FieldLineage, ...]] = Memo(entries)
 
     def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
         key = _fields_key(records)
@@ -88,6 +90,29 @@ class Schemas:
             fields.append(hit[1])
         return tuple(keys), tuple(fields)
 
+    def lineage(self, records: list[Record]) -> tuple[FieldLineage, ...]:
+        """A dataset's column lineage, one object per distinct content."""
+        key = _lineage_key(records)
+        built = self._lineages.get(key)
+        if built is None:
+            built = _fresh_lineage(records)
+            self._lineages.put(key, built)
+        return built
+
+
+class _Fresh:
+    """Builds every schema and column lineage anew, sharing nothing (``Schemas`` shares them)."""
+
+    def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
+        return _fresh_schema(records)
+
+    def lineage(self, records: list[Record]) -> tuple[FieldLineage, ...]:
+        return _fresh_lineage(records)
+
+
+Builders = Schemas | _Fresh
+_FRESH = _Fresh()
+
 
 def _fields_key(records: list[Record]) -> tuple[Any, ...]:
     return tuple((r["name"], r.get("type"), r.get("description"), _fields_key(r["fields"]) if r.get("fields") else ())
@@ -98,12 +123,41 @@ def _fresh_schema(records: list[Record]) -> tuple[SchemaField, ...]:
     return tuple(_field_from_record(f) for f in records)
 
 
-def event_from_record(record: Mapping[str, Any], schemas: Callable[[list[Record]], tuple[SchemaField, ...]] = _fresh_schema
-                      ) -> LineageEvent:
+def _lineage_key(records: list[Record]) -> tuple[Any, ...]:
+    return tuple((lineage["output_field"], tuple(
+        (i["namespace"], i["name"], i["field"],
+         tuple((t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking"))) for t in i.get("transformations") or ()))
+        for i in lineage["inputs"])) for lineage in records)
+
+
+def _fresh_lineage(records: list[Record]) -> tuple[FieldLineage, ...]:
+    return tuple(
+        FieldLineage(
+            output_field=lineage["output_field"],
+            inputs=tuple(
+                InputField(
+                    namespace=i["namespace"],
+                    name=i["name"],
+                    field=i["field"],
+                    transformations=tuple(
+                        Transformation(t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking")))
+                        for t in i.get("transformations") or ()
+                    ),
+                )
+                for i in lineage["inputs"]
+            ),
+        )
+        for lineage in records
+    )
+
+
+def event_from_record(record: Mapping[str, Any], schemas: Builders | None = None) -> LineageEvent:
     """Build an event from a decoded record (fields missing in old versions were defaulted).
 
-    ``schemas`` builds a dataset's fields (pass a ``Schemas`` to share equal schemas between events).
+    ``schemas`` builds a dataset's fields and column lineage (pass a ``Schemas`` to share equal ones
+    between events).
     """
+    schemas = schemas or _FRESH
     run = record.get("run")
     job = record.get("job")
     dataset = record.get("dataset")
@@ -199,31 +253,14 @@ def _dataset_to_record(dataset: Dataset) -> Record:
     }
 
 
-def _dataset_from_record(record: Mapping[str, Any], schemas: Callable[[list[Record]], tuple[SchemaField, ...]]
-                         ) -> Dataset:
+def _dataset_from_record(record: Mapping[str, Any], schemas: Builders) -> Dataset:
     fields = record.get("fields")
+    lineage = record.get("column_lineage")
     return Dataset(
         namespace=record["namespace"],
         name=record["name"],
         fields=schemas(fields) if fields is not None else None,
-        column_lineage=tuple(
-            FieldLineage(
-                output_field=lineage["output_field"],
-                inputs=tuple(
-                    InputField(
-                        namespace=i["namespace"],
-                        name=i["name"],
-                        field=i["field"],
-                        transformations=tuple(
-                            Transformation(t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking")))
-                            for t in i.get("transformations") or ()
-                        ),
-                    )
-                    for i in lineage["inputs"]
-                ),
-            )
-            for lineage in record.get("column_lineage") or ()
-        ),
+        column_lineage=schemas.lineage(lineage) if lineage else (),
         symlinks=tuple(Symlink(s["namespace"], s["name"], s.get("type")) for s in record.get("symlinks") or ()),
         facets=dict(record.get("facets") or {}),
         io_facets=dict(record.get("io_facets") or {}),

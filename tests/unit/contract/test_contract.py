@@ -134,3 +134,22 @@ def test_schemas_share_their_fields_so_a_schema_seen_once_costs_only_what_is_new
         assert fields(f"note {n}")[0] == SchemaField("id", "BIGINT", f"note {n}")
     assert len(schemas._fields) <= 8 and len(schemas._built) <= 16
     assert fields("key") == first
+
+
+def test_equal_column_lineage_decodes_to_one_shared_object():
+    from lineage_stream.contract.codec import Schemas
+
+    schemas = Schemas(entries=2)
+
+    def lineage(transformation_subtype: str):
+        record = event_to_record(full_event())
+        record["outputs"][0]["column_lineage"][0]["inputs"][0]["transformations"][0]["subtype"] = transformation_subtype
+        return event_from_record(record, schemas).outputs[0].column_lineage
+
+    first = lineage("IDENTITY")
+    assert first is lineage("IDENTITY") and first == full_event().outputs[0].column_lineage
+    other = lineage("AGGREGATION")
+    assert other is not first and other[0].inputs[0].transformations[0].subtype == "AGGREGATION"
+    for n in range(5):  # bounded, and still built right
+        assert lineage(f"S{n}")[0].inputs[0].transformations[0].subtype == f"S{n}"
+    assert len(schemas._lineages) <= 4

@@ -7,10 +7,10 @@ longer), and at least the last 15/16 of ``max_ids`` IDs are held. The newest sli
 one is sealed into a sorted array of 8-byte digests searched by bisection, with a table of
 per-bucket counts in front that rules most new IDs out in one lookup: a million IDs take about
 15 MB (8 MB of arrays, 4 MB of counts, the newest slice's set) instead of the 66 MB of sets, and a
-new ID costs about 5 us (in a full window of a million) instead of 2.8. Dropping a slice costs the same whatever its size: evicting
-one ID at a time from the front of a dict rescans the freed slots, which grows with the number
-evicted (a window that expired a million IDs at once took minutes). A 64-bit digest collides with
-odds of about n²/2⁶⁵: for a million IDs, one in 3.7·10⁷.
+new ID costs about 5 us (in a full window of a million) instead of 2.8. Dropping a slice costs the
+same whatever its size: evicting one ID at a time from the front of a dict rescans the freed slots,
+which grows with the number evicted (a window that expired a million IDs at once took minutes). A
+64-bit digest collides with odds of about n²/2⁶⁵: for a million IDs, one in 3.7·10⁷.
 """
 
 from __future__ import annotations

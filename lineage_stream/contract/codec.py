@@ -95,32 +95,14 @@ class Schemas:
         key = _lineage_key(records)
         built = self._lineages.get(key)
         if built is None:
-            built = _fresh_lineage(records)
+            built = _lineage_from_key(key)
             self._lineages.put(key, built)
         return built
-
-
-class _Fresh:
-    """Builds every schema and column lineage anew, sharing nothing (``Schemas`` shares them)."""
-
-    def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
-        return _fresh_schema(records)
-
-    def lineage(self, records: list[Record]) -> tuple[FieldLineage, ...]:
-        return _fresh_lineage(records)
-
-
-Builders = Schemas | _Fresh
-_FRESH = _Fresh()
 
 
 def _fields_key(records: list[Record]) -> tuple[Any, ...]:
     return tuple((r["name"], r.get("type"), r.get("description"), _fields_key(r["fields"]) if r.get("fields") else ())
                  for r in records)
-
-
-def _fresh_schema(records: list[Record]) -> tuple[SchemaField, ...]:
-    return tuple(_field_from_record(f) for f in records)
 
 
 def _lineage_key(records: list[Record]) -> tuple[Any, ...]:
@@ -130,34 +112,22 @@ def _lineage_key(records: list[Record]) -> tuple[Any, ...]:
         for i in lineage["inputs"])) for lineage in records)
 
 
-def _fresh_lineage(records: list[Record]) -> tuple[FieldLineage, ...]:
+def _lineage_from_key(key: tuple[Any, ...]) -> tuple[FieldLineage, ...]:
     return tuple(
-        FieldLineage(
-            output_field=lineage["output_field"],
-            inputs=tuple(
-                InputField(
-                    namespace=i["namespace"],
-                    name=i["name"],
-                    field=i["field"],
-                    transformations=tuple(
-                        Transformation(t["type"], t.get("subtype"), t.get("description"), bool(t.get("masking")))
-                        for t in i.get("transformations") or ()
-                    ),
-                )
-                for i in lineage["inputs"]
-            ),
-        )
-        for lineage in records
+        FieldLineage(output_field, tuple(InputField(namespace, name, field, tuple(Transformation(*t) for t in transformations))
+                                         for namespace, name, field, transformations in inputs))
+        for output_field, inputs in key
     )
 
 
-def event_from_record(record: Mapping[str, Any], schemas: Builders | None = None) -> LineageEvent:
+def event_from_record(record: Mapping[str, Any], schemas: Schemas | None = None) -> LineageEvent:
     """Build an event from a decoded record (fields missing in old versions were defaulted).
 
-    ``schemas`` builds a dataset's fields and column lineage (pass a ``Schemas`` to share equal ones
-    between events).
+    ``schemas`` builds a dataset's fields and column lineage: pass one ``Schemas`` to share equal
+    ones between events (by default they are shared within this event only).
     """
-    schemas = schemas or _FRESH
+    if schemas is None:
+        schemas = Schemas()
     run = record.get("run")
     job = record.get("job")
     dataset = record.get("dataset")
@@ -215,15 +185,6 @@ def _field_to_record(field: SchemaField) -> Record:
     }
 
 
-def _field_from_record(record: Mapping[str, Any]) -> SchemaField:
-    return SchemaField(
-        name=record["name"],
-        type=record.get("type"),
-        description=record.get("description"),
-        fields=tuple(_field_from_record(f) for f in record.get("fields") or ()),
-    )
-
-
 def _dataset_to_record(dataset: Dataset) -> Record:
     return {
         "namespace": dataset.namespace,
@@ -253,7 +214,7 @@ def _dataset_to_record(dataset: Dataset) -> Record:
     }
 
 
-def _dataset_from_record(record: Mapping[str, Any], schemas: Builders) -> Dataset:
+def _dataset_from_record(record: Mapping[str, Any], schemas: Schemas) -> Dataset:
     fields = record.get("fields")
     lineage = record.get("column_lineage")
     return Dataset(

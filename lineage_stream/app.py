@@ -97,6 +97,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
 
     Returns the totals: consumed, written, duplicates, rejected.
     """
+    # Built on a thread of its own from now on (its import takes 150-250 ms), waited for after the first poll.
+    registry = RegistrySchemas(settings.registry.url, config=settings.registry.client_config())
     kafka = settings.kafka
     observability = settings.observability
     metrics = metrics or WorkerMetrics(top_producers=observability.top_producers,
@@ -121,7 +123,6 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic], partitions=kafka.topics.partitions,
                       replication_factor=kafka.topics.replication_factor,
                       config={**kafka.client_config("admin"), **logger}, known=known_topics or frozenset())
-    registry = RegistrySchemas(settings.registry.url, config=settings.registry.client_config())
     avro = AvroDecoder(registry, latest_schema(), max_bytes=settings.max_message_bytes, clock_us=wall_clock_us)
     def count_dropped(dropped: DroppedFacet) -> None:
         metrics.facets_dropped.labels(dropped.facet).inc()
@@ -156,9 +157,6 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         )
         sources.append(source)
         stack.callback(source.close)
-        # The registry client, built on its own thread meanwhile, while the join's round trips go on;
-        # settings it refuses stop the worker here (it leaves the group it has just joined).
-        registry.ready()
         window_us = settings.dedup_window_s * 1_000_000
         dedup = dedup if dedup is not None else Deduplicator(window_us, settings.dedup_max_ids)
         metrics.watch(dedup_size=dedup.__len__, assigned=lambda: len(source.assigned), paused=lambda: source.paused)
@@ -170,6 +168,9 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
             clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints, on_consumed=pace.batch,
             seen_before=SeenBefore(dedup, wall_clock_us, {kafka.avro_topic: avro.event_id}),
+            # The registry client, built on its own thread since start-up, is waited for after the first
+            # poll; settings it refuses stop the worker there (it leaves the group it has just joined).
+            ready=registry.ready,
         )
         with pace, _prompt_writer():
             worker.run(stop, until_idle=until_idle)

@@ -12,8 +12,8 @@ What a registry failure means for the record in hand:
 The registry client comes with an HTTP and OAuth stack that took 75 ms to import and 30 ms to build,
 a tenth of the worker's start-up: it is imported and built on a thread of its own from the moment
 ``RegistrySchemas`` is made, while the worker waits on Kafka and Neo4j. ``ready()`` and the first
-lookup wait for it and raise what building it raised (the worker calls ``ready()`` before its first
-poll, so settings the client refuses stop it at start-up, as before).
+lookup wait for it and raise what building it raised (the worker calls ``ready()`` right after its
+first poll, so settings the client refuses stop it at start-up, with the first fetch under way).
 """
 
 from __future__ import annotations

@@ -97,8 +97,6 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
 
     Returns the totals: consumed, written, duplicates, rejected.
     """
-    # Built on a thread of its own from now on (its import takes 150-250 ms), waited for after the first poll.
-    registry = RegistrySchemas(settings.registry.url, config=settings.registry.client_config())
     kafka = settings.kafka
     observability = settings.observability
     metrics = metrics or WorkerMetrics(top_producers=observability.top_producers,
@@ -123,6 +121,8 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
         ensure_topics(kafka.bootstrap, [*topics, kafka.dlq_topic], partitions=kafka.topics.partitions,
                       replication_factor=kafka.topics.replication_factor,
                       config={**kafka.client_config("admin"), **logger}, known=known_topics or frozenset())
+    registry = RegistrySchemas(settings.registry.url, config=settings.registry.client_config())
+    registry.validate_settings()  # settings the look-ups cannot honour stop the worker here
     avro = AvroDecoder(registry, latest_schema(), max_bytes=settings.max_message_bytes, clock_us=wall_clock_us)
     def count_dropped(dropped: DroppedFacet) -> None:
         metrics.facets_dropped.labels(dropped.facet).inc()
@@ -168,9 +168,6 @@ def run_worker(settings: WorkerSettings, *, until_idle: bool = False, serve_metr
             group_id=kafka.group_id, batch_size=settings.batch_size, dedup_window_us=window_us,
             clock_us=wall_clock_us, on_not_applied=dedup.forget, failpoints=failpoints, on_consumed=pace.batch,
             seen_before=SeenBefore(dedup, wall_clock_us, {kafka.avro_topic: avro.event_id}),
-            # The registry client, built on its own thread since start-up, is waited for after the first
-            # poll; settings it refuses stop the worker there (it leaves the group it has just joined).
-            ready=registry.ready,
         )
         with pace, _prompt_writer():
             worker.run(stop, until_idle=until_idle)

@@ -77,11 +77,7 @@ class Worker:
                  on_not_applied: Callable[[Sequence[str]], None] = lambda _ids: None,
                  failpoints: Failpoints | None = None, max_backoff_s: float = 10.0,
                  on_consumed: Callable[[int], None] = lambda _records: None,
-                 seen_before: Callable[[str, bytes | None], bool] = lambda _topic, _value: False,
-                 ready: Callable[[], None] = lambda: None) -> None:
-        """``ready``: waited for once, right after the first poll (which serves the group's assignment
-        and starts the fetch); what it raises stops the worker. The worker passes the registry
-        client's build, so that its 100-250 ms at start-up overlap the first fetch."""
+                 seen_before: Callable[[str, bytes | None], bool] = lambda _topic, _value: False) -> None:
         self._source = source
         self._sink = sink
         self._decoders = decoders
@@ -95,7 +91,6 @@ class Worker:
         self._on_not_applied = on_not_applied
         self._on_consumed = on_consumed
         self._seen_before = seen_before
-        self._ready = ready
         self._max_backoff_s = max_backoff_s
         self._failpoints = failpoints or Failpoints()
         self._next_expiry_us = 0
@@ -114,7 +109,6 @@ class Worker:
             # Start small and double up to the batch size: the first commit comes quickly even in
             # front of a backlog, and a backlog still gets full batches after a few.
             limit = min(self._batch_size, FIRST_BATCH)
-            ready: Callable[[], None] | None = self._ready
             try:
                 while not stop.is_set():
                     if pending is not None and pending.future.done():
@@ -122,9 +116,6 @@ class Worker:
                         self._finish(pending, stop)
                         pending = None
                     messages = self._source.consume(limit, timeout_s=0.1)
-                    if ready is not None:
-                        ready()
-                        ready = None
                     if messages:
                         limit = min(limit * 2, self._batch_size)
                         self._on_consumed(len(messages))

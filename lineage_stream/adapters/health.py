@@ -31,6 +31,7 @@ from prometheus_client.exposition import ThreadingWSGIServer
 from lineage_stream import __version__
 from lineage_stream.adapters.metrics import WorkerMetrics
 from lineage_stream.adapters.neo4j_sink import open_driver
+from lineage_stream.adapters.registry import RegistrySchemas
 from lineage_stream.settings import Neo4jSettings
 
 log = logging.getLogger(__name__)
@@ -135,17 +136,8 @@ def kafka_probe(bootstrap: str, dead_letter_topic: str, config: Mapping[str, Any
 
 
 def registry_probe(url: str, config: Mapping[str, str]) -> Probe:
-    """The client is made at the first probe, on the prober's thread (its import is not the caller's)."""
-    clients: list[Any] = []
-
-    def probe() -> None:
-        if not clients:
-            from confluent_kafka.schema_registry import SchemaRegistryClient
-
-            clients.append(SchemaRegistryClient({"url": url, **config, "timeout": 5}))
-        clients[0].get_subjects()
-
-    return probe
+    """One ``GET /subjects`` per probe, with the worker's settings and a 5 s timeout."""
+    return RegistrySchemas(url, config={**config, "timeout": 5}).check
 
 
 def neo4j_probe(settings: Neo4jSettings) -> tuple[Probe, Callable[[], None]]:

@@ -124,7 +124,7 @@ def test_registry_failures_are_classified(services):
     wrong_path = RegistrySchemas(services.registry_url.rstrip("/") + "/not-the-api")
     error = _error(wrong_path, 1)
     assert isinstance(error, FatalError) and "HTTP 404" in str(error)
-    unreachable = RegistrySchemas("http://127.0.0.1:9", config={"max.retries": 0})
+    unreachable = RegistrySchemas("http://127.0.0.1:9")
     assert isinstance(_error(unreachable, 1), RetryableError)
 
 

@@ -24,13 +24,13 @@ def test_an_unexpected_exception_is_not_turned_into_a_retry():
     assert classify(bug, "fetching schema ID 1") is bug
 
 
-def test_a_client_that_cannot_be_built_fails_ready_and_every_use():
+def test_settings_that_cannot_be_honoured_fail_ready_and_every_use():
     from lineage_stream.adapters.registry import RegistrySchemas
 
-    schemas = RegistrySchemas("http://127.0.0.1:9", config={"not.a.setting": "x"})  # built on its own thread
+    schemas = RegistrySchemas("http://127.0.0.1:9", config={"not.a.setting": "x"})
     with pytest.raises(ValueError, match="not.a.setting"):
-        schemas.ready()
-    with pytest.raises(ValueError, match="not.a.setting"):
+        schemas.validate_settings()
+    with pytest.raises(ValueError, match="not.a.setting"):  # and every look-up, the same way
         schemas.writer_schema(1)
-    with pytest.raises(ValueError, match="not.a.setting"):  # and every later one, the same way
+    with pytest.raises(ValueError, match="not.a.setting"):  # and Confluent's client, which registers
         schemas.register("subject", "{}")

@@ -90,6 +90,26 @@ class Schemas:
             fields.append(hit[1])
         return tuple(keys), tuple(fields)
 
+    def share(self, fields: tuple[SchemaField, ...]) -> tuple[SchemaField, ...]:
+        """The shared schema equal to ``fields`` (built elsewhere, e.g. from OpenLineage JSON)."""
+        key = _key_of_fields(fields)
+        built = self._built.get(key)
+        if built is None:
+            key, built = self._shared(key)
+            self._built.put(key, built)
+        return built
+
+    def share_lineage(self, lineage: tuple[FieldLineage, ...]) -> tuple[FieldLineage, ...]:
+        """The shared column lineage equal to ``lineage`` (built elsewhere)."""
+        key = tuple((f.output_field, tuple((i.namespace, i.name, i.field, tuple(
+            (t.type, t.subtype, t.description, t.masking) for t in i.transformations)) for i in f.inputs))
+            for f in lineage)
+        built = self._lineages.get(key)
+        if built is None:
+            built = lineage
+            self._lineages.put(key, built)
+        return built
+
     def lineage(self, records: list[Record]) -> tuple[FieldLineage, ...]:
         """A dataset's column lineage, one object per distinct content."""
         key = _lineage_key(records)
@@ -103,6 +123,10 @@ class Schemas:
 def _fields_key(records: list[Record]) -> tuple[Any, ...]:
     return tuple((r["name"], r.get("type"), r.get("description"), _fields_key(r["fields"]) if r.get("fields") else ())
                  for r in records)
+
+
+def _key_of_fields(fields: tuple[SchemaField, ...]) -> tuple[Any, ...]:
+    return tuple((f.name, f.type, f.description, _key_of_fields(f.fields) if f.fields else ()) for f in fields)
 
 
 def _lineage_key(records: list[Record]) -> tuple[Any, ...]:

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from lineage_stream.contract.codec import Schemas
 from lineage_stream.errors import DecodeError
 from lineage_stream.openlineage.parse import ParsedEvent, parse_openlineage
 from lineage_stream.openlineage.shapes import json_type_name
@@ -114,10 +115,12 @@ def load_json_text(text: str, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
 
 
 def decode_openlineage_json(
-    value: bytes | None, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+    value: bytes | None, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH,
+    schemas: Schemas | None = None,
 ) -> ParsedEvent:
     """Decode one record value; ``DecodeError`` if it is not a JSON object we can read,
-    ``ValidationError`` (from ``parse_openlineage``) if the object is not a valid event."""
+    ``ValidationError`` (from ``parse_openlineage``) if the object is not a valid event.
+    ``schemas``: shares equal schemas and column lineage between events (see ``parse_openlineage``)."""
     if not value:
         raise DecodeError("record value is empty")
     if len(value) > max_bytes:
@@ -134,4 +137,4 @@ def decode_openlineage_json(
         raise DecodeError(f"record value is not valid JSON: {problem.reason}{where}") from None
     if not isinstance(doc, dict):
         raise DecodeError(f"record value is a JSON {json_type_name(doc)}, expected an object")
-    return parse_openlineage(doc)
+    return parse_openlineage(doc, schemas=schemas)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lineage_stream.model import FacetMap, FieldLineage, ParentRun, SchemaField, Symlink
+from lineage_stream.contract.codec import Schemas
 from lineage_stream.openlineage.lineage import column_lineage, schema_fields
 from lineage_stream.openlineage.shapes import (
     FacetShapeError,
@@ -128,11 +129,18 @@ def plain_facets(container: object, location: str, site: FacetSite, dropped: lis
     return facet_texts(checked_facets(container, location, site, dropped), location, dropped)
 
 
-def dataset_facets(container: object, location: str, dropped: list[DroppedFacet]) -> DatasetFacets:
+def dataset_facets(container: object, location: str, dropped: list[DroppedFacet],
+                   schemas: Schemas | None = None) -> DatasetFacets:
+    """``schemas``: the schemas and column lineage already built, to share equal ones between events."""
     facets = checked_facets(container, location, FacetSite.DATASET, dropped)
+    fields = _take_modeled(facets, "schema", schema_fields, location, dropped)
+    lineage = _take_modeled(facets, "columnLineage", column_lineage, location, dropped) or ()
+    if schemas is not None:
+        fields = schemas.share(fields) if fields else fields
+        lineage = schemas.share_lineage(lineage) if lineage else lineage
     return DatasetFacets(
-        fields=_take_modeled(facets, "schema", schema_fields, location, dropped),
-        column_lineage=_take_modeled(facets, "columnLineage", column_lineage, location, dropped) or (),
+        fields=fields,
+        column_lineage=lineage,
         symlinks=_take_modeled(facets, "symlinks", _symlinks, location, dropped) or (),
         facets=facet_texts(facets, location, dropped),
     )

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lineage_stream.contract.codec import Schemas
 from lineage_stream.errors import ValidationError
 from lineage_stream.model import Dataset, EventKind, Job, LineageEvent, Run, RunState
 from lineage_stream.openlineage.event_id import derive_event_id
@@ -61,11 +62,13 @@ class ParsedEvent:
     """Facets left out because their content was malformed; the rest of the event is intact."""
 
 
-def parse_openlineage(doc: Mapping[str, Any], *, event_id: str | None = None) -> ParsedEvent:
+def parse_openlineage(doc: Mapping[str, Any], *, event_id: str | None = None,
+                      schemas: Schemas | None = None) -> ParsedEvent:
     """Validate and convert one decoded OpenLineage event.
 
     ``event_id`` is used as is when given (e.g. from a Kafka header), else derived from the
-    document's content with ``derive_event_id``.
+    document's content with ``derive_event_id``. ``schemas``: pass one ``Schemas`` to share equal
+    schemas and column lineage between events, as the Avro decoder does.
     """
     if not isinstance(doc, Mapping):
         raise ValidationError(f"event must be a JSON object, got {json_type_name(doc)}")
@@ -82,13 +85,13 @@ def parse_openlineage(doc: Mapping[str, Any], *, event_id: str | None = None) ->
     dataset: Dataset | None = None
     if kind is EventKind.DATASET:
         raw_dataset = required_object(doc, "dataset", error=ValidationError)
-        dataset = _dataset(raw_dataset, "dataset", None, dropped)
+        dataset = _dataset(raw_dataset, "dataset", None, dropped, schemas)
     else:
         if kind is EventKind.RUN:
             run = _run(required_object(doc, "run", error=ValidationError), dropped)
         job = _job(required_object(doc, "job", error=ValidationError), dropped)
-        inputs = _datasets(doc, "inputs", FacetSite.INPUT, dropped)
-        outputs = _datasets(doc, "outputs", FacetSite.OUTPUT, dropped)
+        inputs = _datasets(doc, "inputs", FacetSite.INPUT, dropped, schemas)
+        outputs = _datasets(doc, "outputs", FacetSite.OUTPUT, dropped, schemas)
     event = LineageEvent(
         event_id=event_id if event_id is not None else derive_event_id(doc),
         kind=kind,
@@ -142,21 +145,22 @@ def _job(raw: Mapping[str, Any], dropped: list[DroppedFacet]) -> Job:
 
 
 def _datasets(
-    doc: Mapping[str, Any], key: str, side: FacetSite, dropped: list[DroppedFacet]
+    doc: Mapping[str, Any], key: str, side: FacetSite, dropped: list[DroppedFacet], schemas: Schemas | None
 ) -> tuple[Dataset, ...]:
     return tuple(
-        _dataset(raw, f"{key}[{index}]", side, dropped)
+        _dataset(raw, f"{key}[{index}]", side, dropped, schemas)
         for index, raw in enumerate(optional_objects(doc, key, error=ValidationError))
     )
 
 
 def _dataset(
-    raw: Mapping[str, Any], location: str, side: FacetSite | None, dropped: list[DroppedFacet]
+    raw: Mapping[str, Any], location: str, side: FacetSite | None, dropped: list[DroppedFacet],
+    schemas: Schemas | None = None,
 ) -> Dataset:
     """One dataset; ``side`` is INPUT or OUTPUT in a run or job, ``None`` for a DatasetEvent."""
     namespace = required_string(raw, "namespace", f"{location}.", error=ValidationError)
     name = required_string(raw, "name", f"{location}.", error=ValidationError)
-    modeled = dataset_facets(raw.get("facets"), location, dropped)
+    modeled = dataset_facets(raw.get("facets"), location, dropped, schemas)
     io_facets: Mapping[str, str] = {}
     for site in (FacetSite.INPUT, FacetSite.OUTPUT):
         container = raw.get(site.value)

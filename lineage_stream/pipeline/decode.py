@@ -142,13 +142,14 @@ class OpenLineageJsonDecoder:
         self._max_bytes = max_bytes
         self._clock_us = clock_us
         self._on_dropped_facet = on_dropped_facet
+        self._schemas = Schemas()
 
     def __call__(self, value: bytes | None) -> LineageEvent:
         """Raises:
         DecodeError: oversized, not UTF-8, not JSON, too deeply nested.
         ValidationError: the JSON breaks the OpenLineage spec in a way we cannot ingest.
         """
-        parsed = decode_openlineage_json(value, max_bytes=self._max_bytes)
+        parsed = decode_openlineage_json(value, max_bytes=self._max_bytes, schemas=self._schemas)
         event = validate_event(parsed.event, self._clock_us())
         for dropped in parsed.dropped_facets:
             self._on_dropped_facet(dropped)

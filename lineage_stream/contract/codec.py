@@ -90,6 +90,15 @@ class Schemas:
             fields.append(hit[1])
         return tuple(keys), tuple(fields)
 
+    def known(self, records: object) -> tuple[SchemaField, ...] | None:
+        """The schema already built from records equal to ``records`` (the ``fields`` of an
+        OpenLineage ``schema`` facet, as parsed JSON), or None: not seen yet, or not a shape a schema
+        is built from. Only schemas built before are held, so a hit needs no validation."""
+        try:
+            return self._built.get(_fields_key(records))  # type: ignore[arg-type]
+        except (TypeError, KeyError, AttributeError):  # a value not hashable, a field not an object
+            return None
+
     def share(self, fields: tuple[SchemaField, ...]) -> tuple[SchemaField, ...]:
         """The shared schema equal to ``fields`` (built elsewhere, e.g. from OpenLineage JSON)."""
         key = _key_of_fields(fields)

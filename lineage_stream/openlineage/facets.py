@@ -133,11 +133,17 @@ def dataset_facets(container: object, location: str, dropped: list[DroppedFacet]
                    schemas: Schemas | None = None) -> DatasetFacets:
     """``schemas``: the schemas and column lineage already built, to share equal ones between events."""
     facets = checked_facets(container, location, FacetSite.DATASET, dropped)
-    fields = _take_modeled(facets, "schema", schema_fields, location, dropped)
+    schema = facets.get("schema")
+    fields = schemas.known(schema.get("fields")) if schemas is not None and schema is not None else None
+    if fields is not None:  # built from an equal facet before: already checked and shared
+        del facets["schema"]
+    else:
+        fields = _take_modeled(facets, "schema", schema_fields, location, dropped)
+        if schemas is not None and fields:
+            fields = schemas.share(fields)
     lineage = _take_modeled(facets, "columnLineage", column_lineage, location, dropped) or ()
-    if schemas is not None:
-        fields = schemas.share(fields) if fields else fields
-        lineage = schemas.share_lineage(lineage) if lineage else lineage
+    if schemas is not None and lineage:
+        lineage = schemas.share_lineage(lineage)
     return DatasetFacets(
         fields=fields,
         column_lineage=lineage,

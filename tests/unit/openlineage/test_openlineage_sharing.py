@@ -64,3 +64,20 @@ def test_the_workers_json_decoder_shares_between_the_records_it_decodes() -> Non
     first = decode(_event("01908223-0782-79b8-9495-b1c38aaee831"))
     second = decode(_event("01908223-0782-79b8-9495-b1c38aaee832"))
     assert first.outputs[0].fields is second.outputs[0].fields
+
+
+def test_a_schema_found_again_is_not_checked_again_but_a_malformed_one_still_is() -> None:
+    """A schema built before is taken by its content (no field is checked again); a facet that only
+    looks like one (a type that is not a string, a field that is not an object) is checked, and dropped."""
+    schemas = Schemas()
+    good = decode_openlineage_json(_event("01908223-0782-79b8-9495-b1c38aaee831"), schemas=schemas)
+    assert good.dropped_facets == ()
+    for bad_field in ({"name": "id", "type": 5, "description": "order id"}, {"name": "id", "type": ["long"]},
+                      "id", {"type": "long"}):
+        doc = json.loads(_event("01908223-0782-79b8-9495-b1c38aaee832"))
+        doc["outputs"][0]["facets"]["schema"]["fields"][0] = bad_field
+        parsed = decode_openlineage_json(json.dumps(doc).encode(), schemas=schemas)
+        assert [d.facet for d in parsed.dropped_facets] == ["schema"], bad_field
+        assert parsed.event.outputs[0].fields is None
+    for shape in (None, "fields", {"id": {}}, [["id"]]):
+        assert schemas.known(shape) is None

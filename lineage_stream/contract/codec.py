@@ -59,6 +59,10 @@ class Schemas:
     field and of its key. A job's column lineage is the same at every run too: ``lineage`` shares it
     the same way, by content. Bounded: a ``Memo`` of ``entries`` schemas per generation, one of
     ``field_entries`` fields and one of ``entries`` column lineages.
+
+    The Avro decoder builds from its records (``__call__``, ``lineage``). The OpenLineage JSON
+    decoder checks and builds a facet first, then shares the result (``share``, ``share_lineage``);
+    a ``schema`` facet equal to one built before is found by its content (``known``), unchecked.
     """
 
     def __init__(self, entries: int = 4_096, field_entries: int = 16_384) -> None:
@@ -110,9 +114,7 @@ class Schemas:
 
     def share_lineage(self, lineage: tuple[FieldLineage, ...]) -> tuple[FieldLineage, ...]:
         """The shared column lineage equal to ``lineage`` (built elsewhere)."""
-        key = tuple((f.output_field, tuple((i.namespace, i.name, i.field, tuple(
-            (t.type, t.subtype, t.description, t.masking) for t in i.transformations)) for i in f.inputs))
-            for f in lineage)
+        key = _key_of_lineage(lineage)
         built = self._lineages.get(key)
         if built is None:
             built = lineage
@@ -135,7 +137,15 @@ def _fields_key(records: list[Record]) -> tuple[Any, ...]:
 
 
 def _key_of_fields(fields: tuple[SchemaField, ...]) -> tuple[Any, ...]:
+    """The same key as ``_fields_key`` gives the records of equal fields."""
     return tuple((f.name, f.type, f.description, _key_of_fields(f.fields) if f.fields else ()) for f in fields)
+
+
+def _key_of_lineage(lineage: tuple[FieldLineage, ...]) -> tuple[Any, ...]:
+    """The same key as ``_lineage_key`` gives the records of equal lineage."""
+    return tuple((f.output_field, tuple((i.namespace, i.name, i.field, tuple(
+        (t.type, t.subtype, t.description, t.masking) for t in i.transformations)) for i in f.inputs))
+        for f in lineage)
 
 
 def _lineage_key(records: list[Record]) -> tuple[Any, ...]:

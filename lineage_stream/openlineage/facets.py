@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from lineage_stream.model import FacetMap, FieldLineage, ParentRun, SchemaField, Symlink
 from lineage_stream.contract.codec import Schemas
+from lineage_stream.model import FacetMap, FieldLineage, ParentRun, SchemaField, Symlink
 from lineage_stream.openlineage.lineage import column_lineage, schema_fields
 from lineage_stream.openlineage.shapes import (
     FacetShapeError,

@@ -100,7 +100,7 @@ class Schemas:
         is built from. Only schemas built before are held, so a hit needs no validation."""
         try:
             return self._built.get(_fields_key(records))  # type: ignore[arg-type]
-        except (TypeError, KeyError, AttributeError):  # a value not hashable, a field not an object
+        except (TypeError, KeyError, AttributeError):  # fields not a list, a field not an object, a value not hashable
             return None
 
     def share(self, fields: tuple[SchemaField, ...]) -> tuple[SchemaField, ...]:
@@ -132,7 +132,12 @@ class Schemas:
 
 
 def _fields_key(records: list[Record]) -> tuple[Any, ...]:
-    return tuple((r["name"], r.get("type"), r.get("description"), _fields_key(r["fields"]) if r.get("fields") else ())
+    """Raises ``TypeError`` for ``fields`` that are not a list: ``known`` takes parsed JSON, where a
+    ``fields`` of ``""`` or ``{}`` must not pass for "no nested fields" (the facet's check refuses it)."""
+    if not isinstance(records, list):
+        raise TypeError(f"fields must be a list, got {type(records).__name__}")
+    return tuple((r["name"], r.get("type"), r.get("description"),
+                  () if (nested := r.get("fields")) is None or nested == [] else _fields_key(nested))
                  for r in records)
 
 

@@ -73,11 +73,13 @@ def test_a_schema_found_again_is_not_checked_again_but_a_malformed_one_still_is(
     good = decode_openlineage_json(_event("01908223-0782-79b8-9495-b1c38aaee831"), schemas=schemas)
     assert good.dropped_facets == ()
     for bad_field in ({"name": "id", "type": 5, "description": "order id"}, {"name": "id", "type": ["long"]},
-                      "id", {"type": "long"}):
+                      "id", {"type": "long"},
+                      {"name": "id", "type": "long", "description": "order id", "fields": ""},
+                      {"name": "id", "type": "long", "description": "order id", "fields": {}}):
         doc = json.loads(_event("01908223-0782-79b8-9495-b1c38aaee832"))
         doc["outputs"][0]["facets"]["schema"]["fields"][0] = bad_field
         parsed = decode_openlineage_json(json.dumps(doc).encode(), schemas=schemas)
         assert [d.facet for d in parsed.dropped_facets] == ["schema"], bad_field
         assert parsed.event.outputs[0].fields is None
-    for shape in (None, "fields", {"id": {}}, [["id"]]):
+    for shape in (None, "fields", {"id": {}}, [["id"]], [{"name": "id", "fields": 0}]):
         assert schemas.known(shape) is None

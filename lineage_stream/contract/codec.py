@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lineage_stream.memo import Memo
 from lineage_stream.model import (
@@ -71,7 +71,10 @@ class Schemas:
         self._lineages: Memo[tuple[Any, ...], tuple[FieldLineage, ...]] = Memo(entries)
 
     def __call__(self, records: list[Record]) -> tuple[SchemaField, ...]:
-        key = _fields_key(records)
+        return self._schema(_fields_key(records))
+
+    def _schema(self, key: tuple[Any, ...]) -> tuple[SchemaField, ...]:
+        """The shared schema of ``key``, built from shared fields on a miss."""
         built = self._built.get(key)
         if built is None:
             key, built = self._shared(key)
@@ -105,28 +108,22 @@ class Schemas:
 
     def share(self, fields: tuple[SchemaField, ...]) -> tuple[SchemaField, ...]:
         """The shared schema equal to ``fields`` (built elsewhere, e.g. from OpenLineage JSON)."""
-        key = _key_of_fields(fields)
-        built = self._built.get(key)
-        if built is None:
-            key, built = self._shared(key)
-            self._built.put(key, built)
-        return built
+        return self._schema(_key_of_fields(fields))
 
     def share_lineage(self, lineage: tuple[FieldLineage, ...]) -> tuple[FieldLineage, ...]:
         """The shared column lineage equal to ``lineage`` (built elsewhere)."""
-        key = _key_of_lineage(lineage)
-        built = self._lineages.get(key)
-        if built is None:
-            built = lineage
-            self._lineages.put(key, built)
-        return built
+        return self._lineage(_key_of_lineage(lineage), lambda _key: lineage)
 
     def lineage(self, records: list[Record]) -> tuple[FieldLineage, ...]:
         """A dataset's column lineage, one object per distinct content."""
-        key = _lineage_key(records)
+        return self._lineage(_lineage_key(records), _lineage_from_key)
+
+    def _lineage(self, key: tuple[Any, ...], build: Callable[[tuple[Any, ...]], tuple[FieldLineage, ...]]
+                 ) -> tuple[FieldLineage, ...]:
+        """The shared column lineage of ``key``; ``build`` makes it on a miss."""
         built = self._lineages.get(key)
         if built is None:
-            built = _lineage_from_key(key)
+            built = build(key)
             self._lineages.put(key, built)
         return built
 

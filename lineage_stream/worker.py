@@ -104,7 +104,8 @@ class Worker:
         totals follow only once its graph transaction committed; a refused or failed write falls back to
         the synchronous path (bisection, pause and retry) before anything later is written.
         """
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer") as writer:
+        with (ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer") as writer,
+              ThreadPoolExecutor(max_workers=1, thread_name_prefix="applied-check") as lookups):
             pending: _InFlight | None = None
             # Start small and double up to the batch size: the first commit comes quickly even in
             # front of a backlog, and a backlog still gets full batches after a few.
@@ -119,7 +120,7 @@ class Worker:
                     if messages:
                         limit = min(limit * 2, self._batch_size)
                         self._on_consumed(len(messages))
-                        prepared = self._prepare(messages, stop)
+                        prepared = self._prepare(messages, stop, lookups)
                         if pending is not None:
                             self._finish(pending, stop)
                             pending = None
@@ -158,8 +159,13 @@ class Worker:
         prepared = self._prepare(messages, stop)
         return self._complete(prepared, self._write(prepared, stop), stop)
 
-    def _prepare(self, messages: Sequence[Message], stop: threading.Event | None) -> _Prepared:
-        """Decode, run the stages, drop applied events, dead-letter the rejected, and plan the write."""
+    def _prepare(self, messages: Sequence[Message], stop: threading.Event | None,
+                 lookups: ThreadPoolExecutor | None = None) -> _Prepared:
+        """Decode, run the stages, drop applied events, dead-letter the rejected, and plan the write.
+
+        With ``lookups``, the graph is asked which of the decoded events were applied already while the
+        stages run (``_drop_applied``), instead of after them on this thread.
+        """
         decoded: list[tuple[RecordOrigin, LineageEvent]] = []
         rejected: list[Rejected] = []
         values: dict[RecordOrigin, bytes | None] = {}
@@ -185,6 +191,8 @@ class Worker:
                 decoded.append((origin, self._decode(origin.topic, value, stop)))
             except RejectedRecord as rejection:
                 rejected.append((origin, value, rejection))
+        early = (lookups.submit(self._sink.applied_event_ids, [event.event_id for _, event in decoded])
+                 if lookups is not None and decoded else None)
         result = run_stages(self._stages, decoded)
         rejected.extend((r.item, values[r.item], r.error) for r in result.errors)
         if result.errors:
@@ -192,7 +200,7 @@ class Worker:
             event_ids = {origin: event.event_id for origin, event in decoded}
             self._on_not_applied([event_ids[r.item] for r in result.errors])
         duplicates.extend(origin for origin, _stage in result.dropped)
-        oks = self._drop_applied(result.oks, duplicates, stop)
+        oks = self._drop_applied(result.oks, duplicates, stop, early)
         for origin in duplicates:
             self._metrics.duplicates.labels(origin.topic).inc()
         offset_rows = [{"group": self._group_id, "topic": t, "partition": p, "next_offset": o}
@@ -243,12 +251,21 @@ class Worker:
         return decoded[0]
 
     def _drop_applied(self, oks: list[tuple[RecordOrigin, LineageEvent]], duplicates: list[RecordOrigin],
-                      stop: threading.Event | None) -> list[tuple[RecordOrigin, LineageEvent]]:
-        """Drop events an earlier batch applied (by this worker before a restart, or by another one)."""
+                      stop: threading.Event | None, early: Future[set[str]] | None = None
+                      ) -> list[tuple[RecordOrigin, LineageEvent]]:
+        """Drop events an earlier batch applied (by this worker before a restart, or by another one).
+
+        ``early`` is that look-up already started for the batch's decoded events (a superset of ``oks``).
+        Its result is taken as the first attempt: if it failed, the look-up is retried here as usual.
+        """
         applied: set[str] = set()
+        started = [early] if early is not None else []
 
         def lookup() -> None:
-            applied.update(self._sink.applied_event_ids(e.event_id for _, e in oks))
+            if started:
+                applied.update(started.pop().result())
+            else:
+                applied.update(self._sink.applied_event_ids(e.event_id for _, e in oks))
 
         self._retry(lookup, stop, "neo4j")
         kept = []
